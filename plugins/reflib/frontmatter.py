@@ -1,0 +1,135 @@
+"""YAML front matter: split it from a markdown file, and write it back.
+
+Front matter is a YAML mapping between a first line ``---`` and the next line ``---`` (or
+``...``). Parsing uses PyYAML's C loader when present: it is on the hot path of ``check``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ReflibError
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+_KEY_LINE = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.-]*)[ \t]*:")
+
+
+@dataclass
+class FrontMatter:
+    """A markdown file split into its front matter and body."""
+
+    meta: dict[str, Any] | None
+    """The front matter mapping, or ``None`` when the file has none."""
+    body: str
+    """Everything after the closing ``---`` line (the whole text when there is no front matter)."""
+    body_line: int = 1
+    """1-based line number in the file of the body's first line."""
+    key_lines: dict[str, int] = field(default_factory=dict)
+    """1-based file line of each top-level key."""
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and CR line endings to LF, and a leading BOM removed."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split(text: str, path: str | Path | None = None) -> FrontMatter:
+    """Split ``text`` into front matter and body.
+
+    Raises :class:`ReflibError` naming ``path``, line and column when the front matter is
+    not closed, is not valid YAML, or is not a mapping.
+    """
+    text = normalize_newlines(text)
+    if not (text.startswith("---\n") or text == "---" or text.startswith("---\r")):
+        return FrontMatter(None, text, 1)
+    end = None
+    pos = 4
+    line_no = 2
+    while True:
+        nl = text.find("\n", pos)
+        line = text[pos:] if nl == -1 else text[pos:nl]
+        if line.rstrip() in ("---", "..."):
+            end = pos
+            after = len(text) if nl == -1 else nl + 1
+            break
+        if nl == -1:
+            break
+        pos = nl + 1
+        line_no += 1
+    if end is None:
+        raise ReflibError(
+            "front matter opened with '---' on line 1 is never closed; add a line '---' after it",
+            path,
+            1,
+        )
+    yaml_text = text[4:end]
+    try:
+        meta = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else None
+        column = mark.column + 1 if mark else None
+        problem = exc.problem or str(exc)
+        raise ReflibError(f"front matter is not valid YAML: {problem}", path, line, column) from None
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+        raise ReflibError(f"front matter is not valid YAML: {exc}", path, 2) from None
+    if not isinstance(meta, dict):
+        raise ReflibError(
+            f"front matter must be a YAML mapping of keys to values, not {type(meta).__name__}",
+            path,
+            2,
+        )
+    meta = {str(k): v for k, v in meta.items()}
+    key_lines: dict[str, int] = {}
+    for offset, raw in enumerate(yaml_text.split("\n")):
+        m = _KEY_LINE.match(raw)
+        if m and m.group(1) not in key_lines:
+            key_lines[m.group(1)] = offset + 2
+    return FrontMatter(meta, text[after:], line_no + 1, key_lines)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_meta(meta: dict[str, Any]) -> str:
+    """The YAML text of a front-matter mapping, keys in the given order."""
+    clean = {k: (v.isoformat() if isinstance(v, _dt.datetime) else v) for k, v in meta.items()}
+    return yaml.dump(
+        clean,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+
+
+def render(meta: dict[str, Any], body: str) -> str:
+    """A markdown file with ``meta`` as front matter followed by ``body``."""
+    if not body.endswith("\n"):
+        body += "\n"
+    return f"---\n{dump_meta(meta)}---\n{body}"

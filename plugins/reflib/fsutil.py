@@ -1,0 +1,76 @@
+"""File-system helpers: atomic writes and content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+CHUNK = 1 << 20
+
+
+def atomic_write(path: str | Path, data: str | bytes, *, encoding: str = "utf-8") -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never a mix.
+
+    The data goes to a temporary file in the same folder, is flushed and fsynced, then
+    renamed over the target. The target's permission bits are kept when it exists.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode(encoding) if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_tree(folder: str | Path) -> str:
+    """Hex SHA-256 of a folder: each file's relative POSIX path and hash, sorted by path.
+
+    This is the digest recorded in ``raw_sha256`` for a raw entry that is a folder (for
+    example a repository checkout). Symbolic links are hashed by their target text.
+    """
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for file in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
+        rel = file.relative_to(folder).as_posix()
+        if file.is_symlink():
+            content = "link:" + os.readlink(file)
+        else:
+            content = sha256_file(file)
+        digest.update(f"{rel}\0{content}\n".encode())
+    return digest.hexdigest()
+
+
+def sha256_path(path: str | Path) -> str:
+    """:func:`sha256_file` for a file, :func:`sha256_tree` for a folder."""
+    path = Path(path)
+    return sha256_tree(path) if path.is_dir() else sha256_file(path)
+
+
+def sha256_text(text: str) -> str:
+    """Hex SHA-256 of a string's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
