@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from libfactory import make_library  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    """A valid library in a temporary folder."""
+    return make_library(tmp_path / "lib")
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """../shared/corpus; tests that use it are skipped when it is absent."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    return CORPUS

@@ -1,0 +1,90 @@
+"""Property-based tests: the manifest, front-matter and markdown/evidence parsers take any
+input, and the only exception that may come out is the library's own ReflibError."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reflib import frontmatter, manifest, mdscan
+from reflib.errors import ReflibError
+from reflib.paths import Slugger, heading_plain_text, resolve_link
+
+YAMLISH = st.text(
+    alphabet=st.sampled_from(list("abc:- \n\t#[]{}'\"|>&*!%@`,?0123456789.\\~") + ["\u00e9", "\x00"]),
+    max_size=300,
+)
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(st.one_of(YAMLISH, st.text(max_size=300)))
+def test_manifest_parser_raises_only_reflib_error(text: str) -> None:
+    try:
+        doc = manifest.parse(text, "refs/manifest.yaml")
+    except ReflibError as exc:
+        assert exc.path == "refs/manifest.yaml"
+        assert str(exc).startswith("refs/manifest.yaml")
+    else:
+        for entry in doc.entries:
+            assert entry.line >= 1
+
+
+@SETTINGS
+@given(st.one_of(YAMLISH, st.text(max_size=300)), st.text(max_size=200))
+def test_front_matter_parser_raises_only_reflib_error(meta: str, body: str) -> None:
+    text = f"---\n{meta}\n---\n{body}"
+    try:
+        fm = frontmatter.split(text, "x.md")
+    except ReflibError as exc:
+        assert exc.path == "x.md"
+    else:
+        assert isinstance(fm.meta, dict)
+        assert fm.body_line >= 2
+
+
+@SETTINGS
+@given(st.text(max_size=500))
+def test_front_matter_any_text(text: str) -> None:
+    try:
+        frontmatter.split(text, "x.md")
+    except ReflibError:
+        pass
+
+
+MARKDOWNISH = st.lists(
+    st.sampled_from(list("#[]()!`~<>-=*_ \n:;/.a1") + ["<!--", "-->", "```", "Evidence: ", "](",
+                    "{#", "}", "\u00e9", '<a id="x">', "\n## ", "\n1. "]),
+    max_size=120,
+).map("".join)
+
+
+@SETTINGS
+@given(st.one_of(MARKDOWNISH, st.text(max_size=400)))
+def test_markdown_scanner_total(text: str) -> None:
+    result = mdscan.scan(text, 1)
+    lines = text.split("\n")
+    for h in result.headings:
+        assert 1 <= h.line <= len(lines)
+    for link in result.links:
+        assert 1 <= link.line <= len(lines)
+    for ev in result.evidence:
+        assert all(link.evidence for link in ev.links)
+    anchors = [h.anchor for h in result.headings if not h.pinned]
+    assert len(anchors) == len(set(anchors)), "automatic anchors must be unique"
+
+
+@SETTINGS
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_link_resolution_total(source: str, target: str) -> None:
+    out = resolve_link("refs/resources/" + source.replace("/", "_") + ".md", target)
+    if out.rel is not None:
+        assert not out.rel.startswith("../")
+
+
+@SETTINGS
+@given(st.lists(st.text(max_size=30), max_size=20))
+def test_slugs_unique(texts: list[str]) -> None:
+    slugger = Slugger()
+    slugs = [slugger.slug(heading_plain_text(t)) for t in texts]
+    assert len(slugs) == len(set(slugs))
