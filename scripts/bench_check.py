@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthlib import generate  # noqa: E402
+from synthlib import generate
 
 
 def _timed(cmd: list[str], cwd: Path) -> tuple[float, int]:

@@ -11,7 +11,7 @@ import datetime as _dt
 import difflib
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,15 +94,15 @@ def _check_fields(
         if key not in known:
             yield _f(path, line_of(key), f"{code}-unknown-key",
                      f"{what}: unknown key '{key}'{did_you_mean(key, known)}")
-    for f in fields:
-        if f.required and (f.name not in data or data[f.name] in (None, "")):
-            yield _f(path, line_of(f.name), f"{code}-missing-key",
-                     f"{what}: required key '{f.name}' is missing")
+    for spec in fields:
+        if spec.required and (spec.name not in data or data[spec.name] in (None, "")):
+            yield _f(path, line_of(spec.name), f"{code}-missing-key",
+                     f"{what}: required key '{spec.name}' is missing")
     for key, value in data.items():
-        f = known.get(key)
-        if f is None or value is None:
+        found = known.get(key)
+        if found is None or value is None:
             continue
-        problem = _value_problem(f, value)
+        problem = _value_problem(found, value)
         if problem:
             yield _f(path, line_of(key), f"{code}-bad-value", f"{what}: '{key}' {problem}")
 
@@ -322,7 +322,7 @@ def check_documents(lib: Library) -> Iterator[Finding]:
         yield from _check_duplicate_anchors(doc)
 
 
-def _line_of(doc: Document):  # type: ignore[no-untyped-def]
+def _line_of(doc: Document) -> Callable[[str], int]:
     return lambda key: doc.key_lines.get(key, 1)
 
 
@@ -527,6 +527,7 @@ def check_external(lib: Library, *, timeout: float = 10.0, workers: int = 16,
             urls.setdefault(res.url, []).append(res)
     results = check_urls(list(urls), timeout=timeout, workers=workers,
                          cache_dir=cache_dir, ttl=86400 if use_cache else 0)
+    # reported in manifest order, one finding per resource
     for url, resources in urls.items():
         outcome = results.get(url)
         if outcome is None or outcome.ok:

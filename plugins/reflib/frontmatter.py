@@ -81,10 +81,11 @@ def split(text: str, path: str | Path | None = None) -> FrontMatter:
         meta = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else None
-        column = mark.column + 1 if mark else None
+        err_line = mark.line + 2 if mark else None
+        err_column = mark.column + 1 if mark else None
         problem = exc.problem or str(exc)
-        raise ReflibError(f"front matter is not valid YAML: {problem}", path, line, column) from None
+        raise ReflibError(f"front matter is not valid YAML: {problem}", path, err_line,
+                          err_column) from None
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
         raise ReflibError(f"front matter is not valid YAML: {exc}", path, 2) from None
     if not isinstance(meta, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -31,10 +32,8 @@ def atomic_write(path: str | Path, data: str | bytes, *, encoding: str = "utf-8"
             os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -57,10 +56,7 @@ def sha256_tree(folder: str | Path) -> str:
     digest = hashlib.sha256()
     for file in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
         rel = file.relative_to(folder).as_posix()
-        if file.is_symlink():
-            content = "link:" + os.readlink(file)
-        else:
-            content = sha256_file(file)
+        content = "link:" + os.readlink(file) if file.is_symlink() else sha256_file(file)
         digest.update(f"{rel}\0{content}\n".encode())
     return digest.hexdigest()
 

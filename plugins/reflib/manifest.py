@@ -19,8 +19,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .errors import ReflibError
-from .fsutil import atomic_write
 from .frontmatter import normalize_newlines
+from .fsutil import atomic_write
 
 
 @dataclass
