@@ -23,6 +23,9 @@ GOLDEN = [
     ("Emoji 🚀 rocket", "emoji--rocket"),
     ("snake_case_name", "snake_case_name"),
     ("A &amp; B", "a--b"),
+    ("File: src/atomicwrite_mini/__init__.py", "file-srcatomicwrite_miniinitpy"),
+    ("File: `src/atomicwrite_mini/__init__.py`", "file-srcatomicwrite_mini__init__py"),
+    ("~~Old~~ new", "old-new"),
 ]
 
 

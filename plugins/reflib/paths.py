@@ -11,12 +11,12 @@ id with a trailing ``{#id}`` (Python-Markdown attr_list syntax).
 
 from __future__ import annotations
 
-import html
 import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 MANIFEST = "refs/manifest.yaml"
@@ -63,43 +63,44 @@ class Slugger:
 
 
 _INLINE_SYNTAX = re.compile(r"[*_`\[\]<>\\&!~]")
-_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.S)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
-_REF_LINK = re.compile(r"\[([^\]]*)\]\[[^\]]*\]")
-_TAG = re.compile(r"</?[A-Za-z][^>]*>")
-_EMPH = re.compile(r"(\*{1,3}|_{1,3}|~~)(?=\S)(.+?)(?<=\S)\1(?![A-Za-z0-9])", re.S)
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_md_parser: Any = None
+
+
+def _inline_parser() -> Any:
+    global _md_parser
+    if _md_parser is None:
+        from markdown_it import MarkdownIt
+
+        _md_parser = MarkdownIt("gfm-like", {"linkify": False})
+    return _md_parser
+
+
+def _inline_text(tokens: list[Any]) -> str:
+    out = []
+    for tok in tokens:
+        if tok.type in ("text", "code_inline"):
+            out.append(tok.content)
+        elif tok.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif tok.type == "image":
+            out.append(_inline_text(tok.children or []))
+        elif tok.children:
+            out.append(_inline_text(tok.children))
+    return "".join(out)
 
 
 def heading_plain_text(source: str) -> str:
     """Plain text of a heading's inline markdown, as GitHub renders it for the slug.
 
-    Code spans keep their content verbatim; emphasis, links, images, HTML tags and backslash
-    escapes are reduced to their text. Intra-word underscores (``my_func``) are kept.
+    Parsed with markdown-it (CommonMark + GFM): code spans keep their content verbatim;
+    emphasis, strikethrough, links, HTML tags, entities and backslash escapes are reduced to
+    their text, with CommonMark's flanking rules (``my_func`` keeps its underscores,
+    ``__init__`` after a slash is bold). Plain headings take a fast path.
     """
     if not _INLINE_SYNTAX.search(source):
         return source.strip()
-    spans: list[str] = []
-
-    def keep_code(m: re.Match[str]) -> str:
-        spans.append(m.group(2).strip() if m.group(2).strip() else m.group(2))
-        return f"\x00{len(spans) - 1}\x00"
-
-    text = _CODE_SPAN.sub(keep_code, source)
-    text = _IMAGE.sub(lambda m: m.group(1), text)
-    text = _LINK.sub(lambda m: m.group(1), text)
-    text = _REF_LINK.sub(lambda m: m.group(1), text)
-    text = _TAG.sub("", text)
-    for _ in range(3):
-        new = _EMPH.sub(lambda m: m.group(2), text)
-        if new == text:
-            break
-        text = new
-    text = _ESCAPE.sub(lambda m: m.group(1), text)
-    text = html.unescape(text)
-    text = re.sub("\x00(\\d+)\x00", lambda m: spans[int(m.group(1))], text)
-    return text.strip()
+    tokens = _inline_parser().parseInline(source.strip())
+    return _inline_text(tokens[0].children or []).strip() if tokens else ""
 
 
 _PINNED = re.compile(r"\s*\{\s*#([^\s}]+)[^}]*\}\s*$")
@@ -213,3 +214,158 @@ def relative_link(from_rel: str, to_rel: str, fragment: str | None = None) -> st
 def to_posix(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` as a POSIX string."""
     return path.relative_to(root).as_posix()
+
+
+# --- ids and site URLs ------------------------------------------------------------------------
+
+
+def page_id(rel: str) -> str | None:
+    """The id by which ``reflib find``/``show`` name a markdown file of the library.
+
+    ``sources/<id>/full.md`` and ``refs/resources/<id>.md`` -> ``<id>`` (the resource id);
+    ``refs/topics/<stem>.md`` -> ``<stem>``; any other ``refs/<path>.md`` -> ``<path>``
+    without ``.md`` (e.g. ``implementation-context``). ``None`` for other files.
+    """
+    rid = fulltext_id(rel)
+    if rid:
+        return rid
+    if rel.startswith(REFS_DIR + "/") and rel.endswith(".md"):
+        inner = rel[len(REFS_DIR) + 1: -3]
+        for folder in (CARDS_DIR, TOPICS_DIR):
+            prefix = folder[len(REFS_DIR) + 1:] + "/"
+            if inner.startswith(prefix) and "/" not in inner[len(prefix):]:
+                return inner[len(prefix):]
+        return inner
+    return None
+
+
+def site_url_for(rel: str) -> str:
+    """The URL of a library file's page in the built site, relative to the site root.
+
+    Uses MkDocs' directory URLs with ``refs/`` as the docs folder:
+
+    - ``refs/X.md`` -> ``X/``; ``refs/index.md`` -> ``''``; ``refs/d/index.md`` -> ``d/``
+      (so a card ``refs/resources/<id>.md`` -> ``resources/<id>/``);
+    - ``sources/<id>/full.md`` -> ``sources/<id>/`` (the page the plugin adds for a full text);
+    - anything else -> ``rel`` unchanged.
+
+    The page the plugin generates for a manifest entry without a card lives at the card's
+    URL, :func:`resource_page_url`.
+    """
+    if fulltext_id(rel):
+        return posixpath.dirname(rel) + "/"
+    if rel.startswith(REFS_DIR + "/") and rel.endswith(".md"):
+        inner = rel[len(REFS_DIR) + 1: -3]
+        if inner == "index":
+            return ""
+        if inner.endswith("/index"):
+            return inner[: -len("index")]
+        return inner + "/"
+    return rel
+
+
+def resource_page_url(resource_id: str) -> str:
+    """Site URL of a resource's page: its card, or the generated page when it has none."""
+    return site_url_for(card_rel(resource_id))
+
+
+def markdown_url_for(rel: str) -> str:
+    """URL, relative to the site root, of the markdown source of a library file.
+
+    ``refs/X.md`` -> ``X.md``; ``sources/<id>/full.md`` -> ``sources/<id>/full.md``. This is
+    what ``llms.txt`` links to: the site must publish the markdown files at these paths
+    (the files under ``refs/`` keep their path inside the docs folder).
+    """
+    if rel.startswith(REFS_DIR + "/"):
+        return rel[len(REFS_DIR) + 1:]
+    return rel
+
+
+# --- the site -----------------------------------------------------------------------------
+#
+# The site's docs folder is ``refs/``; the plugin adds pages and files for everything else.
+# These functions map a root-relative library path to its ``src_uri`` in the site (a path
+# relative to the docs folder, as MkDocs names files), so any generator agrees on the layout:
+#
+# ``refs/<path>``                  -> ``<path>``
+# ``sources/<id>/full.md``          -> ``sources/<id>/index.md``   (served at ``sources/<id>/``)
+# ``sources/<id>/raw/<file>``       -> ``sources/<id>/raw/<file>[.txt]``
+#
+# Raw artifacts are untrusted: a browser must never run them as active content from the
+# site's origin. Only passive formats keep their name; every other file (html, svg, xhtml,
+# xml, markdown, code, ...) is published with ``.txt`` appended, so it is served as plain text.
+
+SITE_FULLTEXT_NAME = "index.md"
+PASSIVE_RAW_SUFFIXES = frozenset({
+    ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".json", ".txt", ".csv", ".tsv",
+})
+"""Raw artifact suffixes published as they are; any other file gets ``.txt`` appended."""
+
+
+def site_fulltext_uri(resource_id: str) -> str:
+    """``sources/<id>/index.md``: the site page of a full text."""
+    return f"{SOURCES_DIR}/{resource_id}/{SITE_FULLTEXT_NAME}"
+
+
+def site_resource_uri(resource_id: str) -> str:
+    """``resources/<id>.md``: the site page of a resource (its card or a generated page)."""
+    return posixpath.relpath(card_rel(resource_id), REFS_DIR)
+
+
+def site_raw_uri(rel: str) -> str:
+    """The published ``src_uri`` of a raw artifact ``sources/<id>/raw/...`` (root-relative)."""
+    suffix = PurePosixPath(rel).suffix.lower()
+    return rel if suffix in PASSIVE_RAW_SUFFIXES else rel + ".txt"
+
+
+def site_fulltext_id(src_uri: str) -> str | None:
+    """The resource id when ``src_uri`` is a full-text page ``sources/<id>/index.md``."""
+    parts = src_uri.split("/")
+    if len(parts) == 3 and parts[0] == SOURCES_DIR and parts[2] == SITE_FULLTEXT_NAME:
+        return parts[1]
+    return None
+
+
+def site_src_uri(rel: str) -> str | None:
+    """The site ``src_uri`` of a root-relative library path, or ``None`` when unpublished."""
+    if rel.startswith(REFS_DIR + "/"):
+        return rel[len(REFS_DIR) + 1:]
+    rid = fulltext_id(rel)
+    if rid:
+        return site_fulltext_uri(rid)
+    parts = rel.split("/")
+    if len(parts) >= 4 and parts[0] == SOURCES_DIR and parts[2] == RAW_DIR:
+        return site_raw_uri(rel)
+    return None
+
+
+def site_link(from_uri: str, to_uri: str, fragment: str | None = None) -> str:
+    """A relative link between two site ``src_uri``s (MkDocs resolves it to a URL)."""
+    link = posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+    if fragment:
+        link += "#" + fragment
+    return link
+
+
+def site_rewrite_link(source_rel: str, target: str) -> str | None:
+    """Rewrite a link written in library file ``source_rel`` for the site.
+
+    Returns the link relative to the page's ``src_uri`` that reaches the same target in the
+    site (a full text's ``sources/<id>/index.md``, a card, a raw artifact), or ``None`` when
+    the link needs no change (external, same page, or already inside ``refs/``).
+    """
+    from_uri = site_src_uri(source_rel)
+    if from_uri is None:
+        return None
+    resolved = resolve_link(source_rel, target)
+    if resolved.external or resolved.escapes or resolved.rel is None:
+        return None
+    if resolved.rel == source_rel:
+        return None
+    rel = resolved.rel.rstrip("/")
+    to_uri = site_src_uri(rel)
+    if to_uri is None:
+        return None
+    if rel.startswith(REFS_DIR + "/") and source_rel.startswith(REFS_DIR + "/"):
+        return None
+    return site_link(from_uri, to_uri, resolved.fragment)
