@@ -1,0 +1,250 @@
+"""``reflib convert``: Tier 1 -> Tier 2 for the named (or all fetched) resources.
+
+``reflib convert ID ...`` converts the named resources; with no ID, or with ``--all``, every
+resource whose status is ``fetched`` is converted too. Resources are converted in parallel
+worker processes (``--jobs``, default: one per CPU); the manifest is edited only by this
+process, one entry at a time, as results arrive.
+
+A full.md whose body was edited by hand since it was written is skipped unless ``--force``.
+A resource that fails (corrupt input, missing raw file) keeps its files and manifest entry
+as they were; the others go on. Exit status: 0 all converted or up to date, 1 something
+failed, was skipped as hand-edited, or an id is unknown, 2 usage error or unreadable
+manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from .. import manifest
+from ..convert.run import Outcome, apply_status, convert_resource
+from ..errors import ReflibError
+from ..paths import MANIFEST
+
+HELP = "convert raw artifacts to sources/<id>/full.md (Tier 2) and set the status converted"
+
+RESULT_ORDER = ("converted", "unchanged", "skipped", "failed")
+RESULT_LABEL = {"converted": "converted", "unchanged": "up to date", "skipped": "skipped",
+                "failed": "failed"}
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return jobs
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``reflib convert``."""
+    parser.add_argument("ids", nargs="*", metavar="ID",
+                        help="resources to convert (default: every fetched resource)")
+    parser.add_argument("--all", action="store_true",
+                        help="also convert every resource whose status is fetched (the default "
+                        "when no ID is given)")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite a full.md even if it was edited by hand, and rewrite "
+                        "one that is already up to date")
+    parser.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                        help="worker processes (default: the number of CPUs)")
+    parser.add_argument("--by", default=None, metavar="NAME",
+                        help="recorded as converted_by (default: $REFLIB_AGENT, else omitted)")
+
+
+# --- selection ---------------------------------------------------------------------------------
+
+
+def load_entries(root: Path) -> dict[str, dict[str, Any]]:
+    """Manifest entries by id, in file order (the first of duplicated ids wins)."""
+    doc = manifest.load(root / MANIFEST)
+    if doc.shape_problems and not doc.entries:
+        line, message = doc.shape_problems[0]
+        raise ReflibError(message, doc.path, line)
+    entries: dict[str, dict[str, Any]] = {}
+    for entry in doc.entries:
+        entries.setdefault(str(entry.data.get("id")), entry.data)
+    return entries
+
+
+def unknown_ids(ids: list[str], entries: dict[str, dict[str, Any]]) -> list[str]:
+    """One message per id that is not in the manifest, with a did-you-mean."""
+    messages = []
+    for rid in ids:
+        if rid in entries:
+            continue
+        close = difflib.get_close_matches(rid, list(entries), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        messages.append(f"unknown resource id '{rid}'{hint}")
+    return messages
+
+
+def select(ids: list[str], all_fetched: bool,
+           entries: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries to convert: the named ones, plus every fetched one when asked (or no ids)."""
+    chosen = list(dict.fromkeys(ids))
+    if all_fetched or not ids:
+        chosen += [rid for rid, e in entries.items()
+                   if e.get("status") == "fetched" and rid not in chosen]
+    return [entries[rid] for rid in chosen]
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+class Reporter(Protocol):
+    """Shows progress while resources are converted."""
+
+    def done(self, outcome: Outcome) -> None:
+        """One resource has finished."""
+
+
+class PlainReporter:
+    """One line per finished resource on stderr (for logs and CI)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+
+    def done(self, outcome: Outcome) -> None:
+        """Print ``[n/total] id: result: message``."""
+        self.count += 1
+        print(f"[{self.count}/{self.total}] {outcome.id}: {RESULT_LABEL[outcome.result]}"
+              f"{': ' + outcome.message if outcome.message else ''}", file=sys.stderr,
+              flush=True)
+
+
+class RichReporter:
+    """A rich progress bar on a terminal; failures and skips are printed above it."""
+
+    def __init__(self, progress: Any, task: Any) -> None:
+        self.progress = progress
+        self.task = task
+
+    def done(self, outcome: Outcome) -> None:
+        """Advance the bar; print the resource when it did not convert cleanly."""
+        from rich.markup import escape
+
+        self.progress.advance(self.task)
+        self.progress.update(self.task,
+                             description=escape(f"{RESULT_LABEL[outcome.result]} {outcome.id}"))
+        if outcome.result in ("failed", "skipped"):
+            colour = "red" if outcome.result == "failed" else "yellow"
+            self.progress.console.print(
+                f"[{colour}]{outcome.result}[/{colour}] {escape(outcome.id)}: "
+                f"{escape(outcome.message)}",
+                markup=True, highlight=False,
+            )
+
+
+@contextmanager
+def reporter(total: int) -> Iterator[Reporter]:
+    """A rich progress bar when stderr is a terminal, plain lines otherwise."""
+    if not sys.stderr.isatty():
+        yield PlainReporter(total)
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    console = Console(file=sys.stderr)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("converting", total=total)
+        yield RichReporter(progress, task)
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+def _worker(root: Path, entry: dict[str, Any], force: bool, by: str | None) -> Outcome:
+    """Convert one resource in a worker process; the manifest is left to the parent."""
+    return convert_resource(root, entry, force=force, by=by, update_manifest=False)
+
+
+def run_serial(root: Path, entries: list[dict[str, Any]], force: bool, by: str | None,
+               report: Reporter) -> list[Outcome]:
+    """Convert one resource after the other in this process."""
+    outcomes = []
+    for entry in entries:
+        outcome = apply_status(root, _worker(root, entry, force, by))
+        report.done(outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def run_parallel(root: Path, entries: list[dict[str, Any]], force: bool, by: str | None,
+                 jobs: int, report: Reporter) -> list[Outcome]:
+    """Convert in worker processes; manifest edits happen here, one at a time."""
+    context = multiprocessing.get_context("spawn")
+    outcomes: dict[str, Outcome] = {}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures: dict[Future[Outcome], str] = {
+            pool.submit(_worker, root, entry, force, by): str(entry.get("id"))
+            for entry in entries
+        }
+        try:
+            for future in as_completed(futures):
+                rid = futures[future]
+                try:
+                    outcome = apply_status(root, future.result())
+                except Exception as exc:  # a crashed worker fails its resource only
+                    outcome = Outcome(rid, "failed", f"worker process failed: {exc!r}")
+                report.done(outcome)
+                outcomes[rid] = outcome
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return [outcomes[str(e.get("id"))] for e in entries]
+
+
+def summary(outcomes: list[Outcome]) -> list[str]:
+    """Counts per result, then the resources that were skipped or failed, with reasons."""
+    counts = {r: sum(1 for o in outcomes if o.result == r) for r in RESULT_ORDER}
+    lines = [", ".join(f"{RESULT_LABEL[r]} {counts[r]}" for r in RESULT_ORDER)]
+    for result in ("skipped", "failed"):
+        for o in outcomes:
+            if o.result == result:
+                lines.append(f"  {o.id}: {result}: {o.message}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``reflib convert``."""
+    root: Path = args.root
+    entries = load_entries(root)
+    problems = unknown_ids(args.ids, entries)
+    if problems:
+        for message in problems:
+            print(f"reflib convert: {message}", file=sys.stderr)
+        return 1
+    chosen = select(args.ids, args.all, entries)
+    if not chosen:
+        print("nothing to convert: no resource has status fetched (name resources to "
+              "convert them again)")
+        return 0
+    jobs = min(args.jobs or os.cpu_count() or 1, len(chosen))
+    with reporter(len(chosen)) as report:
+        if jobs == 1:
+            outcomes = run_serial(root, chosen, args.force, args.by, report)
+        else:
+            outcomes = run_parallel(root, chosen, args.force, args.by, jobs, report)
+    for line in summary(outcomes):
+        print(line)
+    return 0 if all(o.ok for o in outcomes) else 1
