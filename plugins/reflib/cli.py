@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name and exc.name.endswith(f"commands.{name}"):
                 continue
             raise
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        p = sub.add_parser(name, help=module.HELP, description=module.__doc__ or module.HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("--root", type=Path, default=argparse.SUPPRESS,
                        help="library root (the folder holding refs/manifest.yaml)")
         module.add_arguments(p)

@@ -242,26 +242,28 @@ def page_id(rel: str) -> str | None:
 def site_url_for(rel: str) -> str:
     """The URL of a library file's page in the built site, relative to the site root.
 
-    Uses MkDocs' directory URLs with ``refs/`` as the docs folder:
+    MkDocs' directory URLs of the file's :func:`site_src_uri` (``refs/`` is the docs folder):
 
     - ``refs/X.md`` -> ``X/``; ``refs/index.md`` -> ``''``; ``refs/d/index.md`` -> ``d/``
       (so a card ``refs/resources/<id>.md`` -> ``resources/<id>/``);
     - ``sources/<id>/full.md`` -> ``sources/<id>/`` (the page the plugin adds for a full text);
-    - anything else -> ``rel`` unchanged.
+    - a raw artifact -> its published file (see :func:`site_raw_uri`);
+    - anything unpublished -> ``rel`` unchanged.
 
     The page the plugin generates for a manifest entry without a card lives at the card's
     URL, :func:`resource_page_url`.
     """
-    if fulltext_id(rel):
-        return posixpath.dirname(rel) + "/"
-    if rel.startswith(REFS_DIR + "/") and rel.endswith(".md"):
-        inner = rel[len(REFS_DIR) + 1: -3]
-        if inner == "index":
-            return ""
-        if inner.endswith("/index"):
-            return inner[: -len("index")]
-        return inner + "/"
-    return rel
+    uri = site_src_uri(rel)
+    if uri is None:
+        return rel
+    if not uri.endswith(".md"):
+        return uri
+    stem = uri[:-3]
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
 
 
 def resource_page_url(resource_id: str) -> str:

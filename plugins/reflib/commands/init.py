@@ -1,0 +1,73 @@
+"""``reflib init``: start a new library repository.
+
+Writes the smallest ``mkdocs.yml`` of the format, ``refs/manifest.yaml`` (commented, with an
+empty ``resources: []``), the folders ``refs/resources/``, ``refs/topics/`` and ``sources/``
+(each with a ``.gitkeep``), a GitHub Actions workflow ``.github/workflows/library.yml`` that
+installs reflib and runs ``reflib check --format github`` and ``mkdocs build --strict``, a
+``.pre-commit-config.yaml`` with a local ``reflib check`` hook, a ``.gitignore`` and a
+README, then runs ``git init`` unless the folder is already in a git work tree. Templates:
+``scaffold/init/*.j2``, overridable under ``DIR/.reflib/templates/``. Exit status: 0 created,
+1 the folder already holds a library (mkdocs.yml or refs/manifest.yaml); other existing files
+are kept and reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .. import paths, scaffold
+from ._util import error
+
+HELP = "create a new library repository in DIR (mkdocs.yml, manifest, folders, CI, pre-commit)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``reflib init``."""
+    parser.add_argument("dir", metavar="DIR", type=Path, help="folder to create (or fill)")
+    parser.add_argument("--name", help="site name (default: the folder name)")
+    parser.add_argument("--install", metavar="SPEC",
+                        help="what CI passes to 'pip install' (default: "
+                        f"{scaffold.default_install_spec()!r})")
+    parser.add_argument("--no-git", action="store_true", help="do not run 'git init'")
+
+
+def _in_git_tree(folder: Path) -> bool:
+    return any((parent / ".git").exists() for parent in (folder, *folder.parents))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Create the library in ``args.dir``."""
+    target: Path = args.dir.expanduser().resolve()
+    if target.exists() and not target.is_dir():
+        error(f"init: {args.dir} exists and is not a folder")
+        return 1
+    blocking = [rel for rel in ("mkdocs.yml", paths.MANIFEST) if (target / rel).exists()]
+    if blocking:
+        error(f"init: {args.dir} already holds a library ({', '.join(blocking)}); "
+              "not touching it")
+        return 1
+    name = args.name or target.name
+    files = scaffold.init_files(target, name, args.install)
+    for folder in scaffold.INIT_DIRS:
+        files[f"{folder}/.gitkeep"] = ""
+    git = not args.no_git and shutil.which("git") is not None and not _in_git_tree(target)
+    kept = []
+    for rel, text in files.items():
+        try:
+            scaffold.create_new(target / rel, text)
+        except FileExistsError:
+            kept.append(rel)
+    for rel in kept:
+        print(f"kept existing {rel}", file=sys.stderr)
+    if git:
+        result = subprocess.run(["git", "init", "-q", str(target)], capture_output=True,
+                                text=True, check=False)
+        if result.returncode != 0:
+            print(f"reflib: init: git init failed: {result.stderr.strip()}", file=sys.stderr)
+    print(f"created library in {target}")
+    print("next: add resources to refs/manifest.yaml, then 'reflib status'", file=sys.stderr)
+    return 0

@@ -1,0 +1,216 @@
+"""Reviewing cards: the checklist of a card and its approval.
+
+A card may be approved when its resource is converted (it has a full text), it has at least
+one claim, and the checker finds nothing wrong with its evidence (every ``evidence-*`` rule,
+claims without evidence, a wrong id, unreadable front matter). Approval sets ``review:
+approved``, ``reviewed_by`` and ``reviewed`` in the card's front matter by editing only those
+lines, and sets the resource ``condensed`` in the manifest with
+:func:`reflib.manifest.edit_text`, which keeps comments and layout.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import check as checker
+from . import frontmatter, manifest, paths
+from .errors import ReflibError
+from .model import Claim, Document, Library, Resource
+
+BLOCKING_CODES = ("card-claim-without-evidence", "card-id-mismatch", "card-front-matter",
+                  "unreadable")
+"""Finding codes (besides every ``evidence*`` code) that keep a card from approval."""
+
+
+def is_blocking(code: str) -> bool:
+    """True for a finding that keeps a card from being approved."""
+    return code.startswith("evidence") or code in BLOCKING_CODES
+
+
+@dataclass
+class CitationStatus:
+    """One evidence link of a claim and whether it resolves."""
+
+    target: str
+    text: str
+    line: int
+    ok: bool
+    detail: str
+    """The target heading (``path#anchor``, its text and line) or the checker's message."""
+
+
+@dataclass
+class ClaimStatus:
+    """A claim with the status of each of its citations."""
+
+    claim: Claim
+    citations: list[CitationStatus] = field(default_factory=list)
+
+
+@dataclass
+class Review:
+    """Everything needed to review one card."""
+
+    resource: Resource
+    card: Document | None
+    claims: list[ClaimStatus]
+    problems: list[str]
+    """Why the card cannot be approved now (empty when it can)."""
+    warnings: list[str]
+    """Other findings about the card or its full text that do not block approval."""
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems
+
+
+def _citation_status(lib: Library, card: Document, link: Any,
+                     findings: dict[tuple[int, int], list[checker.Finding]]) -> CitationStatus:
+    found = findings.get((link.line, link.column), [])
+    bad = [f for f in found if is_blocking(f.code)]
+    if bad:
+        return CitationStatus(link.target, link.text, link.line, False,
+                              "; ".join(f.message for f in bad))
+    target = paths.resolve_link(card.rel, link.target)
+    detail = link.target
+    if target.rel and target.fragment:
+        doc = lib.documents.get(target.rel)
+        heading = next((h for h in doc.headings if h.anchor == target.fragment), None) \
+            if doc else None
+        detail = f"{target.rel}#{target.fragment}"
+        if heading is not None:
+            detail += f" ({heading.text!r}, line {heading.line})"
+    return CitationStatus(link.target, link.text, link.line, True, detail)
+
+
+def review(lib: Library, resource_id: str) -> Review:
+    """The review of ``resource_id``'s card. Raises :class:`ReflibError` for an unknown id."""
+    res = lib.resources.get(resource_id)
+    if res is None:
+        raise ReflibError(f"no resource '{resource_id}' in the manifest")
+    card = res.card
+    problems: list[str] = []
+    warnings: list[str] = []
+    if card is None:
+        problems.append(f"no card {paths.card_rel(resource_id)}; write one with "
+                        f"'reflib new card {resource_id}'")
+        return Review(res, None, [], problems, warnings)
+    if res.status not in ("converted", "condensed"):
+        problems.append(f"'{resource_id}' is {res.status}; a card can be approved only once the "
+                        f"resource is converted")
+    if res.fulltext is None:
+        problems.append(f"full text {paths.fulltext_rel(resource_id)} does not exist; run "
+                        f"'reflib convert {resource_id}'")
+    findings = checker.run(lib)
+    by_place: dict[tuple[int, int], list[checker.Finding]] = {}
+    for f in findings:
+        if f.path == card.rel:
+            by_place.setdefault((f.line, f.column), []).append(f)
+            if is_blocking(f.code):
+                problems.append(f"{f.path}:{f.line}: {f.message}")
+            elif f.code != "card-missing-key":
+                warnings.append(f"{f.path}:{f.line}: {f.message}")
+        elif res.fulltext is not None and f.path == res.fulltext.rel:
+            warnings.append(f"{f.path}:{f.line}: {f.message}")
+    claims = []
+    for claim in card.claims:
+        status = ClaimStatus(claim)
+        for link in claim.citations:
+            status.citations.append(_citation_status(lib, card, link, by_place))
+        claims.append(status)
+    if not any(c.number is not None for c in card.claims):
+        problems.append(f"{card.rel}: the card has no numbered claims under '## Claims'")
+    return Review(res, card, claims, problems, warnings)
+
+
+# --- front matter edit ---------------------------------------------------------------------
+
+_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+
+
+def set_front_matter(text: str, changes: dict[str, str], after: str | None = None) -> str:
+    """``text`` with top-level front-matter keys set to the YAML scalars in ``changes``.
+
+    Only the lines of the changed keys are rewritten (a comment after a plain value is kept);
+    a missing key is inserted after ``after`` (or after the previous key of ``changes``), else
+    at the end of the front matter. Everything else stays byte-identical, line endings
+    included. Raises :class:`ReflibError` when there is no front matter or the result would
+    not parse back to the requested values.
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != "---":
+        raise ReflibError("the card has no front matter ('---' on the first line)")
+    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i].rstrip("\r\n"))),
+                 None)
+    if close is None:
+        raise ReflibError("the card's front matter is never closed with '---'")
+    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+    anchor_key = after
+    for key, value in changes.items():
+        key_re = re.compile(rf"^{re.escape(key)}[ \t]*:(.*)$")
+        idx = next((i for i in range(1, close) if key_re.match(lines[i].rstrip("\r\n"))), None)
+        if idx is not None:
+            rest = key_re.match(lines[idx].rstrip("\r\n")).group(1)  # type: ignore[union-attr]
+            comment = ""
+            m = re.search(r"\s+#.*$", rest)
+            if m and not rest.strip().startswith(("'", '"', "|", ">")):
+                comment = m.group(0)
+            end = idx + 1
+            while end < close and (lines[end].startswith((" ", "\t"))
+                                   or not lines[end].strip()):
+                end += 1
+            while end - 1 > idx and not lines[end - 1].strip():
+                end -= 1
+            lines[idx:end] = [f"{key}: {value}{comment}{newline}"]
+            close -= end - idx - 1
+        else:
+            pos = close
+            if anchor_key is not None:
+                a_re = re.compile(rf"^{re.escape(anchor_key)}[ \t]*:")
+                a_idx = next((i for i in range(1, close) if a_re.match(lines[i])), None)
+                if a_idx is not None:
+                    pos = a_idx + 1
+                    while pos < close and lines[pos].startswith((" ", "\t")):
+                        pos += 1
+            lines.insert(pos, f"{key}: {value}{newline}")
+            close += 1
+        anchor_key = key
+    result = "".join(lines)
+    fm = frontmatter.split(result)
+    meta = fm.meta or {}
+    for key, value in changes.items():
+        got = meta.get(key)
+        want = frontmatter.split(f"---\nv: {value}\n---\n").meta or {}
+        if got != want.get("v"):
+            raise ReflibError(f"could not set '{key}' in the front matter without reformatting; "
+                              "edit it by hand")
+    return result
+
+
+def approve(lib: Library, resource_id: str, reviewer: str,
+            date: _dt.date | None = None) -> tuple[str, str | None]:
+    """New texts of the card and of the manifest (``None`` if unchanged) for an approval.
+
+    Raises :class:`ReflibError` listing the problems when the card cannot be approved.
+    Nothing is written.
+    """
+    from .scaffold import yaml_scalar
+
+    state = review(lib, resource_id)
+    if state.problems:
+        raise ReflibError("cannot approve: " + "; ".join(state.problems))
+    card = state.card
+    assert card is not None
+    when = (date or _dt.date.today()).isoformat()
+    card_text = set_front_matter(card.path.read_bytes().decode("utf-8"),
+                                 {"review": "approved", "reviewed_by": yaml_scalar(reviewer),
+                                  "reviewed": when}, after="id")
+    manifest_text = None
+    if state.resource.status != "condensed":
+        path = lib.root / paths.MANIFEST
+        manifest_text = manifest.edit_text(path.read_text(encoding="utf-8"), paths.MANIFEST,
+                                           resource_id, {"status": "condensed"})
+    return card_text, manifest_text
