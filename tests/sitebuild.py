@@ -1,0 +1,54 @@
+"""Helpers for tests that build a library into a site with MkDocs (or ProperDocs)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+SMALLEST_CONFIG = """\
+site_name: Test library
+docs_dir: refs
+theme:
+  name: material
+plugins:
+  - reflib
+"""
+
+
+@dataclass
+class Build:
+    """The outcome of one site build."""
+
+    root: Path
+    returncode: int
+    log: str
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    def html(self, rel: str) -> BeautifulSoup:
+        """The parsed HTML of a built file, e.g. ``resources/alpha/index.html``."""
+        return BeautifulSoup((self.site / rel).read_text(encoding="utf-8"), "html.parser")
+
+    def article(self, rel: str) -> BeautifulSoup:
+        art = self.html(rel).select_one("article")
+        assert art is not None, rel
+        return art
+
+
+def build(root: Path, config: str = SMALLEST_CONFIG, strict: bool = True,
+          tool: str = "mkdocs") -> Build:
+    """Write ``mkdocs.yml`` and build the site of the library at ``root``."""
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    cmd = [sys.executable, "-m", tool, "build", "-f", "mkdocs.yml"]
+    if strict:
+        cmd.append("--strict")
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    return Build(root, proc.returncode, proc.stdout + proc.stderr)

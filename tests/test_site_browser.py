@@ -1,0 +1,103 @@
+"""End to end: the built site in headless Chromium (filters, evidence links, previews)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sitebuild import build
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    required = os.environ.get("REFLIB_REQUIRE_BROWSER") == "1"  # set by .ci/run
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        if required:
+            pytest.fail("REFLIB_REQUIRE_BROWSER=1 but there is no Chromium at /usr/bin/chromium")
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    pytest.importorskip("playwright.sync_api")
+    from libfactory import make_library
+
+    root = make_library(tmp_path_factory.mktemp("browser") / "lib")
+    result = build(root)
+    assert result.returncode == 0, result.log
+    handler = functools.partial(_QuietHandler, directory=str(result.site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def test_filter_sort_follow_and_preview(site_url: str, browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site_url)
+    rows = page.locator(".reflib-index tbody tr")
+    assert rows.count() == 4
+    page.select_option("select[data-reflib-filter=status]", "converted")
+    assert page.locator(".reflib-index tbody tr:not([hidden])").count() == 1
+    assert page.locator(".reflib-index tbody tr[hidden]").count() == 3
+    assert page.locator("[data-reflib-count]").inner_text() == "1 of 4"
+    page.select_option("select[data-reflib-filter=status]", "")
+    page.fill("input[data-reflib-filter=text]", "gamma")
+    assert page.locator(".reflib-index tbody tr:not([hidden])").count() == 1
+    page.fill("input[data-reflib-filter=text]", "")
+    # sort by priority (high first), then descending
+    page.click(".reflib-index thead th:nth-child(4)")
+    first = page.locator(".reflib-index tbody tr").first.locator("td").first.inner_text()
+    assert "Alpha" in first
+    page.click(".reflib-index thead th:nth-child(4)")
+    last = page.locator(".reflib-index tbody tr").last.locator("td").first.inner_text()
+    assert "Alpha" in last
+
+    page.goto(site_url + "resources/alpha/")
+    link = page.locator("a.reflib-evidence").first
+    link.hover()
+    popover = page.locator(".reflib-popover")
+    popover.wait_for(state="visible", timeout=5000)
+    assert "Micro-batches shrink the bubble." in popover.inner_text()
+    assert "2.2 Performance Optimization" in popover.inner_text()
+    link.click()
+    page.wait_for_url("**/sources/alpha/#22-performance-optimization", timeout=10000)
+    target = page.locator('[id="22-performance-optimization"]')
+    assert target.is_visible()
+    assert target.evaluate("el => el.getBoundingClientRect().top < window.innerHeight")
+    backlink = page.locator('[id="22-performance-optimization"] + .reflib-backlinks a')
+    assert backlink.get_attribute("href") == "../../resources/alpha/#claim-1"
+    assert not errors, errors
+    page.close()
