@@ -11,6 +11,22 @@ from pathlib import Path
 CHUNK = 1 << 20
 
 
+def _write_temp(path: Path, raw: bytes) -> str:
+    """Write ``raw`` to a new fsynced temporary file beside ``path``; return its name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
 def atomic_write(path: str | Path, data: str | bytes, *, encoding: str = "utf-8") -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never a mix.
 
@@ -18,23 +34,41 @@ def atomic_write(path: str | Path, data: str | bytes, *, encoding: str = "utf-8"
     renamed over the target. The target's permission bits are kept when it exists.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode(encoding) if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = _write_temp(path, raw)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o644)
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def atomic_create(path: str | Path, data: str | bytes, *, encoding: str = "utf-8") -> None:
+    """Write a new file at ``path`` atomically; ``FileExistsError`` if it exists.
+
+    The data goes to a fsynced temporary file that is then hard-linked to ``path`` (which
+    fails when ``path`` exists, even if another process creates it meanwhile); where hard
+    links are not supported the file is created with ``O_EXCL``.
+    """
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        raise FileExistsError(str(path))
+    raw = data.encode(encoding) if isinstance(data, str) else data
+    tmp = _write_temp(path, raw)
+    try:
+        os.chmod(tmp, 0o644)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise
+        except OSError:
+            with open(path, "xb") as out:
+                out.write(raw)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def sha256_file(path: str | Path) -> str:

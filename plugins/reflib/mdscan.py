@@ -74,12 +74,12 @@ _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d{1,9}[.)]\s|>|\||<|!!!|\?\?\?|```|~~~|#)")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)")
-_INLINE_LINK = re.compile(
+INLINE_LINK = re.compile(
     r"(!?)\[((?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\])*)\]"
     r"\(\s*(<[^<>\n]*>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*)"
     r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
 )
-_REF_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\]|\\.)+)\]:\s*(<[^>]*>|\S+)")
+REF_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\]|\\.)+)\]:\s*(<[^>]*>|\S+)")
 _HTML_ATTR = re.compile(r"<(a|img|area|link|source|iframe)\b[^>]*?\b(href|src)\s*=\s*(\"[^\"]*\"|'[^']*')",
                         re.I)
 _HTML_ID = re.compile(r"<[A-Za-z][\w-]*\b[^>]*?\b(id|name)\s*=\s*(\"([^\"]*)\"|'([^']*)')", re.I)
@@ -87,7 +87,7 @@ _EVIDENCE = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|_)?Evidence(?:\*\*|
                        re.I)
 
 
-def _mask_code_spans(line: str) -> str:
+def mask_code_spans(line: str) -> str:
     if "`" not in line:
         return line
     return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
@@ -176,15 +176,15 @@ def _scan_links(raw: str, line_no: int, result: ScanResult) -> None:
         if "vidence" in raw and _EVIDENCE.match(raw):
             result.evidence.append(EvidenceLine(line_no, [], raw.strip()))
         return
-    line = _mask_code_spans(raw)
+    line = mask_code_spans(raw)
     evidence = bool(_EVIDENCE.match(line))
     found: list[Link] = []
-    ref = _REF_DEF.match(line)
+    ref = REF_DEF.match(line)
     if ref:
         found.append(Link(ref.group(2), ref.group(1), line_no, ref.start(2) + 1, False,
                           "reference"))
     else:
-        for m in _INLINE_LINK.finditer(line):
+        for m in INLINE_LINK.finditer(line):
             target = m.group(3)
             found.append(Link(target, m.group(2), line_no, m.start() + 1, m.group(1) == "!"))
     if "<" in line:

@@ -269,7 +269,8 @@ def load_document(root: Path, path: Path, kind: str | None = None) -> Document:
     return doc
 
 
-def _markdown_files(root: Path) -> list[Path]:
+def library_files(root: Path) -> list[Path]:
+    """Every markdown file of a library, sorted: ``refs/**/*.md`` and ``sources/*/full.md``."""
     files: list[Path] = []
     refs = root / paths.REFS_DIR
     if refs.is_dir():
@@ -283,8 +284,25 @@ def _markdown_files(root: Path) -> list[Path]:
     return sorted(files)
 
 
-def load(root: str | Path) -> Library:
-    """Load the library at ``root``. Raises :class:`ReflibError` if the manifest is unreadable."""
+DocumentCache = dict[str, tuple[tuple[int, int], Document]]
+"""Root-relative path -> ((mtime_ns, size), document), for :func:`load` to reuse."""
+
+
+def _stat_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def load(root: str | Path, cache: DocumentCache | None = None) -> Library:
+    """Load the library at ``root``. Raises :class:`ReflibError` if the manifest is unreadable.
+
+    With ``cache`` (kept by the caller between loads, e.g. a long-running ``mkdocs serve``),
+    a markdown file whose modification time and size are unchanged is not read again; the
+    cache is updated in place to hold exactly the current files.
+    """
     root = Path(root).resolve()
     try:
         mdoc = manifest.load(root / paths.MANIFEST)
@@ -293,9 +311,22 @@ def load(root: str | Path) -> Library:
         raise
     mdoc.path = Path(paths.MANIFEST)
     documents = {}
-    for path in _markdown_files(root):
-        doc = load_document(root, path)
+    seen: set[str] = set()
+    for path in library_files(root):
+        rel = paths.to_posix(path, root)
+        key = _stat_key(path) if cache is not None else None
+        hit = cache.get(rel) if cache is not None else None
+        if hit is not None and key is not None and hit[0] == key:
+            doc = hit[1]
+        else:
+            doc = load_document(root, path)
+            if cache is not None and key is not None:
+                cache[rel] = (key, doc)
         documents[doc.rel] = doc
+        seen.add(rel)
+    if cache is not None:
+        for rel in set(cache) - seen:
+            del cache[rel]
     resources: dict[str, Resource] = {}
     for entry in mdoc.entries:
         rid = entry.data.get("id")

@@ -8,12 +8,9 @@ writes a file atomically and never replaces an existing one.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import shlex
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ import jinja2
 
 from . import __version__, paths, templates
 from .errors import ReflibError
+from .fsutil import atomic_create
 from .model import Library
 from .schema import TOPIC_PATTERN, TOPIC_SECTIONS
 
@@ -167,30 +165,5 @@ def init_files(root: Path | None, site_name: str, install_spec: str | None = Non
 
 
 def create_new(path: Path, text: str) -> None:
-    """Write ``text`` to a new file at ``path`` atomically; ``FileExistsError`` if it exists.
-
-    The text goes to a temporary file that is then hard-linked to ``path`` (which fails when
-    ``path`` exists, even if another process creates it meanwhile); where hard links are not
-    supported the file is created with ``O_EXCL``.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() or path.is_symlink():
-        raise FileExistsError(str(path))
-    data = text.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise
-        except OSError:
-            with open(path, "xb") as out:
-                out.write(data)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    """Write ``text`` to a new file at ``path`` atomically; ``FileExistsError`` if it exists."""
+    atomic_create(path, text)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from . import paths
 from .frontmatter import normalize_newlines
-from .model import Document, load_document
+from .model import Document, library_files, load_document
 
 INDEX_PATH = ".cache/reflib/find-index.sqlite3"
 SCHEMA_VERSION = "1"
@@ -125,7 +125,7 @@ def _squash(text: str) -> str:
 # --- sections -------------------------------------------------------------------------------
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
-_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
+REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
 _TAG = re.compile(r"</?[A-Za-z][^>\n]*>")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -135,7 +135,7 @@ def clean_text(markdown: str) -> str:
     """Markdown reduced to the words a reader sees: link targets, tags and comments removed."""
     text = _COMMENT.sub(" ", markdown)
     text = _LINK.sub(lambda m: m.group(1), text)
-    text = _REF_DEF.sub(" ", text)
+    text = REF_DEF.sub(" ", text)
     return _TAG.sub(" ", text)
 
 
@@ -189,21 +189,6 @@ CREATE INDEX IF NOT EXISTS postings_term ON postings(term);
 CREATE INDEX IF NOT EXISTS postings_sid ON postings(sid);
 CREATE INDEX IF NOT EXISTS sections_fid ON sections(fid);
 """
-
-
-def library_files(root: Path) -> list[Path]:
-    """Every markdown file that ``find`` searches: ``refs/**/*.md`` and ``sources/*/full.md``."""
-    files: list[Path] = []
-    refs = root / paths.REFS_DIR
-    if refs.is_dir():
-        files.extend(p for p in refs.rglob("*.md") if p.is_file())
-    sources = root / paths.SOURCES_DIR
-    if sources.is_dir():
-        for folder in sources.iterdir():
-            full = folder / paths.FULLTEXT_NAME
-            if full.is_file():
-                files.append(full)
-    return sorted(files)
 
 
 @dataclass

@@ -97,8 +97,27 @@ MAX_HEADING_CHARS = 160
 # --- data model --------------------------------------------------------------------------------
 
 
+class _Box:
+    """Centre of an axis-aligned box with ``x0``, ``y0``, ``x1``, ``y1``."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def cx(self) -> float:
+        """Horizontal centre."""
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        """Vertical centre."""
+        return (self.y0 + self.y1) / 2
+
+
 @dataclass(eq=False)
-class Line:
+class Line(_Box):
     """One text line of a page, with the style facts the layout rules need."""
 
     x0: float
@@ -118,19 +137,10 @@ class Line:
         """Height of the line's box."""
         return self.y1 - self.y0
 
-    @property
-    def cx(self) -> float:
-        """Horizontal centre."""
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        """Vertical centre."""
-        return (self.y0 + self.y1) / 2
 
 
 @dataclass(eq=False)
-class TableItem:
+class TableItem(_Box):
     """A table found on a page, already rendered as markdown."""
 
     x0: float
@@ -144,15 +154,6 @@ class TableItem:
     label: str = "table"
     """``Table 2`` when a caption next to it says so."""
 
-    @property
-    def cx(self) -> float:
-        """Horizontal centre."""
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        """Vertical centre."""
-        return (self.y0 + self.y1) / 2
 
 
 Item = Line | TableItem
