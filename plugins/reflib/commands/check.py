@@ -54,8 +54,10 @@ def run_command(root: Path, fmt: str, external: bool, timeout: float, use_cache:
         for f in findings:
             out.write(f.text() + "\n")
         n = len(findings)
-        summary = (f"{n} problem{'s' if n != 1 else ''} in {len(lib.resources)} resources"
-                   if n else f"ok: {len(lib.resources)} resources, {len(lib.documents)} pages")
+        r = len(lib.resources)
+        resources = f"{r} resource{'s' if r != 1 else ''}"
+        summary = (f"{n} problem{'s' if n != 1 else ''} in {resources}" if n
+                   else f"ok: {resources}, {len(lib.documents)} pages")
         print(summary, file=sys.stderr)
     return 1 if findings else 0
 
