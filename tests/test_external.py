@@ -9,25 +9,24 @@ from typing import Any
 
 import pytest
 
-from reflib import external, http
-from reflib.external import UrlResult, check_urls, default_cache_dir
-from test_http import (
+from localserver import (
     LocalServer,
     Route,
     flaky_route,
     free_port,
     html_route,
     no_head_route,
+    offline_http,
     redirect_route,
     slow_route,
 )
+from reflib import external, http
+from reflib.external import UrlResult, check_urls, default_cache_dir
 
 
 @pytest.fixture(autouse=True)
 def _fast_and_local(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(http, "DEFAULT_BACKOFF", 0.01)
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "GITHUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
+    offline_http(monkeypatch)
     # never touch the real cache
     monkeypatch.setenv("REFLIB_CACHE_DIR", str(tmp_path / "default-cache"))
 

@@ -11,7 +11,16 @@ from typing import Any
 
 import pytest
 
-from reflib import http
+from localserver import (
+    Handler,
+    LocalServer,
+    Route,
+    big_route,
+    flaky_route,
+    html_route,
+    offline_http,
+    slow_route,
+)
 from reflib.cli import main
 from reflib.fetch import (
     FetchError,
@@ -20,15 +29,6 @@ from reflib.fetch import (
     github_repo_parts,
     paper_pdf_url,
     url_slug,
-)
-from test_http import (
-    Handler,
-    LocalServer,
-    Route,
-    big_route,
-    flaky_route,
-    html_route,
-    slow_route,
 )
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -171,9 +171,7 @@ resources:
 
 @pytest.fixture(autouse=True)
 def _fast_and_local(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(http, "DEFAULT_BACKOFF", 0.01)
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "GITHUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
+    offline_http(monkeypatch)
 
 
 @pytest.fixture
