@@ -101,3 +101,46 @@ def test_filter_sort_follow_and_preview(site_url: str, browser: object) -> None:
     assert backlink.get_attribute("href") == "../../resources/alpha/#claim-1"
     assert not errors, errors
     page.close()
+
+
+TOP_TITLES = """() => Array.from(document.querySelectorAll('.pagefind-ui__result-title'))
+    .filter(el => !el.closest('.pagefind-ui__result-nested')).map(el => el.innerText)"""
+
+
+def test_header_search_finds_full_text_heading_and_filters(site_url: str,
+                                                           browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site_url + "topics/01-first/")
+    page.click(".md-header .reflib-search-button")
+    box = page.locator(".reflib-search .pagefind-ui__search-input")
+    box.wait_for(state="visible", timeout=10000)
+    box.fill("bubble")
+    results = page.locator(".pagefind-ui__result")
+    results.first.wait_for(timeout=10000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.pagefind-ui__result').length >= 2", timeout=10000)
+    titles = page.evaluate(TOP_TITLES)
+    assert any("Alpha: a paper · full text" in t for t in titles), titles
+    assert any("Alpha: a paper · card" in t for t in titles), titles
+    hrefs = page.locator(".pagefind-ui__result-nested a.pagefind-ui__result-link") \
+        .evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert any(h.endswith("/sources/alpha/#22-performance-optimization") for h in hrefs), hrefs
+    before = results.count()
+    # narrow to full texts with the "kind" filter
+    page.locator(".pagefind-ui__filter-panel details").filter(has_text="kind").first \
+        .evaluate("el => el.open = true")
+    page.locator("label", has_text="full text").first.click()
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.pagefind-ui__result').length < {before}",
+        timeout=10000)
+    titles = page.evaluate(TOP_TITLES)
+    assert titles and all("full text" in t for t in titles), titles
+    link = page.locator(".pagefind-ui__result-nested a.pagefind-ui__result-link",
+                        has_text="2.2 Performance Optimization").first
+    link.click()
+    page.wait_for_url("**/sources/alpha/#22-performance-optimization", timeout=10000)
+    assert page.locator(".reflib-search").is_hidden()
+    assert not errors, errors
+    page.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 from pathlib import Path
@@ -24,20 +25,32 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from . import check, export, frontmatter, mdrewrite, paths, sanitize, sitegen
 from . import history as githistory
+from . import pagefind_index as pf
 from .errors import ReflibError
-from .mdext import ReflibExtension
-from .model import KIND_CARD, KIND_FULLTEXT, KIND_TOPIC, Library, load
+from .mdext import BACKLINKS_CLASS, ReflibExtension
+from .model import KIND_CARD, KIND_FULLTEXT, KIND_TOPIC, DocumentCache, Library, load
+from .sitecache import OutputCache, PageCache, RenderedPage, Stats, digest
 
 log = logging.getLogger("mkdocs.plugins.reflib")
 
 ASSETS_DIR = Path(__file__).parent / "assets"
 ASSET_URI = "assets/reflib"
 ASSETS = ("reflib.css", "reflib.js")
+SEARCH_ASSETS = ("reflib-search.js",)
 NEEDED_EXTENSIONS = ("attr_list", "md_in_html", "admonition")
+THEME_DIR = Path(__file__).parent / "templates" / "theme"
+REUSE_TEMPLATE = "reflib/reuse.html"
+MATERIAL_SEARCH = ("search", "material/search")
+KNOWN_PLUGINS = {"reflib", *MATERIAL_SEARCH}
+"""Plugins whose page output reflib knows, so a page's written file can be reused."""
+IGNORED_CLASSES = (BACKLINKS_CLASS, "reflib-fulltext-header", "reflib-badges",
+                   "reflib-topic-resources", "reflib-meta")
+"""Blocks kept out of the search index (the site's own chrome inside the article)."""
 
 
 class ReflibConfig(base.Config):
@@ -87,6 +100,21 @@ class ReflibConfig(base.Config):
     """Sanitize the HTML of every library page (no script, event handlers or
     ``javascript:`` URLs). Keep it on: full texts come from the web."""
 
+    search = c.Choice(("pagefind", "material", "none"), default="pagefind")
+    """Site search. ``pagefind`` (default): after the build, Pagefind indexes cards, topics,
+    docs and full texts (the article only, not the site chrome) with filters for kind, type,
+    status, priority and topic, and a search button in the header opens it; Material's
+    ``search`` plugin, when listed, is set aside (an info message says so; strict builds
+    still pass). Needs ``pip install 'pagefind[bin]'``. ``material``: keep Material's lunr
+    search, with full texts excluded from it (its single index would hold every full text).
+    ``none``: no search."""
+
+    cache = c.Type(bool, default=True)
+    """Under ``mkdocs serve``, keep rendered pages between rebuilds and re-render only pages
+    whose inputs changed (their markdown, the backlinks and evidence previews they show, the
+    configuration); a page whose output would not change is not written again. Unchanged
+    library files are not re-read."""
+
 
 class ReflibPlugin(BasePlugin[ReflibConfig]):
     """Renders the reference library in ``docs_dir`` (the library's ``refs/``) as a site."""
@@ -102,6 +130,30 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.user_nav = False
         self.generated: set[str] = set()
         self.history: list[githistory.Snapshot] | None = None
+        self.serving = False
+        self.stats = Stats()
+        self.doc_cache: DocumentCache = {}
+        self.page_cache = PageCache()
+        self.output_cache = OutputCache()
+        self.indexer = pf.Indexer()
+        self._lib_signature: str | None = None
+        self._findings: list[str] = []
+        self._hits: dict[str, RenderedPage] = {}
+        self._keys: dict[str, str] = {}
+        self._reuse: set[str] = set()
+        self._global_key = ""
+        self._site_dir: Path | None = None
+        self._warned_search = False
+        self._log_filter = _SkippedPageFilter(self)
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup also makes MkDocs keep this instance across serve rebuilds.
+        self.serving = command == "serve"
+
+    def on_shutdown(self) -> None:
+        self.indexer.stop()
 
     # --- configuration ----------------------------------------------------------------
 
@@ -117,7 +169,11 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             if name not in names and f"markdown.extensions.{name}" not in names:
                 config.markdown_extensions.append(name)
         config.markdown_extensions.append(self.ext)
-        for asset in ASSETS:
+        if self.config.search == "pagefind":
+            self._drop_material_search(config)
+        if THEME_DIR.is_dir() and str(THEME_DIR) not in config.theme.dirs:
+            config.theme.dirs.append(str(THEME_DIR))
+        for asset in self._assets():
             target = config.extra_css if asset.endswith(".css") else config.extra_javascript
             uri = f"{ASSET_URI}/{asset}"
             if uri not in [str(x) for x in target]:
@@ -126,29 +182,93 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         for key, label in sitegen.NAV_STATUSES.items():
             status.setdefault(key, label)
         config.extra["status"] = status
+        self._site_dir = Path(config.site_dir)
+        build_log = logging.getLogger("mkdocs.commands.build")
+        if self._log_filter not in build_log.filters:
+            build_log.addFilter(self._log_filter)
         return config
+
+    def _assets(self) -> tuple[str, ...]:
+        return ASSETS + (SEARCH_ASSETS if self.config.search == "pagefind" else ())
+
+    def _drop_material_search(self, config: MkDocsConfig) -> None:
+        """Remove Material's search plugin and its event handlers (Pagefind replaces it)."""
+        for name in [n for n in config.plugins if n in MATERIAL_SEARCH]:
+            plugin = config.plugins.pop(name)
+            for event, methods in config.plugins.events.items():
+                config.plugins.events[event] = [
+                    m for m in methods if getattr(m, "__self__", None) is not plugin]
+            if not self._warned_search:
+                self._warned_search = True
+                log.info("reflib: Material's 'search' plugin is replaced by Pagefind "
+                            "(reflib option search: pagefind); remove 'search' from plugins, "
+                            "or set the reflib option 'search: material' to keep it")
+        if not pf.available():
+            raise PluginError("reflib: search: pagefind needs Pagefind: "
+                              "pip install 'pagefind[bin]' (or set the reflib option "
+                              "'search: material' or 'search: none')")
 
     def _load(self) -> Library:
         assert self.root is not None
+        cache = self.doc_cache if self.config.cache else None
+        before = dict(cache) if cache is not None else {}
         try:
-            lib = load(self.root)
+            lib = load(self.root, cache)
         except ReflibError as exc:
             raise PluginError(f"reflib: {exc}") from None
         for finding in lib.manifest.shape_problems:
             raise PluginError(f"reflib: {paths.MANIFEST}:{finding[0]}: {finding[1]}")
+        if cache is not None:
+            self.stats.model_reloaded = sum(1 for rel, v in cache.items()
+                                            if before.get(rel) is not v)
+        else:
+            self.stats.model_reloaded = len(lib.documents)
         return lib
+
+    def _library_signature(self) -> str | None:
+        """Modification times and sizes of every file the model and the pages read."""
+        if self.root is None or not self.config.cache:
+            return None
+        entries: list[tuple[str, int, int]] = []
+        for top in (paths.REFS_DIR, paths.SOURCES_DIR, ".reflib"):
+            base = self.root / top
+            for dirpath, dirnames, filenames in os.walk(base):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    full = os.path.join(dirpath, name)
+                    try:
+                        st = os.stat(full)
+                    except OSError:
+                        continue
+                    entries.append((os.path.relpath(full, self.root), st.st_mtime_ns,
+                                    st.st_size))
+        head = self.root / ".git" / "HEAD"
+        return digest(entries, head.read_text() if head.is_file() else "")
 
     # --- files and navigation -----------------------------------------------------------
 
     @event_priority(-50)  # after other plugins added their files, so the nav sees them all
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        lib = self.lib = self._load()
-        self.site = sitegen.SiteData.build(lib)
-        self.pages = sitegen.Pages(lib, self.site)
+        self.stats.reset()
+        self.stats.builds += 1
+        self._hits, self._keys, self._reuse = {}, {}, set()
+        signature = self._library_signature()
+        if (signature is not None and signature == self._lib_signature
+                and self.lib is not None and self.site is not None):
+            lib = self.lib
+            self.stats.model_reused = True
+        else:
+            lib = self.lib = self._load()
+            self.site = sitegen.SiteData.build(lib)
+            self.pages = sitegen.Pages(lib, self.site)
+            self._findings = self._findings_of(lib)
+            self._lib_signature = signature
+        assert self.pages is not None
         self.generated = set()
-        self._report_findings(lib)
+        for finding in self._findings:
+            log.warning(f"reflib: {finding}")
 
-        for asset in ASSETS:
+        for asset in self._assets():
             self._add(files, File.generated(config, f"{ASSET_URI}/{asset}",
                                             abs_src_path=str(ASSETS_DIR / asset)))
         for rid, res in lib.resources.items():
@@ -158,7 +278,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 f.edit_uri = "manifest.yaml"
                 self._add(files, f)
             if self.config.publish_raw:
-                for rel in sitegen.raw_files(lib, res):
+                for rel in self.pages.raw_files(res):
                     self._add(files, File.generated(config, paths.site_raw_uri(rel),
                                                     abs_src_path=str(lib.root / rel)))
         for rid, doc in lib.fulltexts.items():
@@ -182,6 +302,12 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         if not self.user_nav:
             uris = [f.src_uri for f in files.documentation_pages()]
             config.nav = sitegen.default_nav(lib, uris, by_type=self.config.nav_by_type)
+        self._global_key = digest(
+            [str(e) if isinstance(e, str) else type(e).__name__
+             for e in config.markdown_extensions],
+            config.mdx_configs, config.use_directory_urls, dict(self.config),
+            sorted(f.src_uri for f in files), str(config.validation))
+        self.page_cache.retain({f.src_uri for f in files.documentation_pages()})
         return files
 
     def _add(self, files: Files, file: File) -> None:
@@ -193,15 +319,14 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         files.append(file)
         self.generated.add(file.src_uri)
 
-    def _report_findings(self, lib: Library) -> None:
+    def _findings_of(self, lib: Library) -> list[str]:
         if self.config.checks == "none":
-            return
+            return []
         if self.config.checks == "all":
             findings = check.run(lib)
         else:
             findings = sorted(set(check.check_links(lib)))
-        for finding in findings:
-            log.warning(f"reflib: {finding.text()}")
+        return [finding.text() for finding in findings]
 
     # --- pages --------------------------------------------------------------------------
 
@@ -215,6 +340,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             return f"{paths.REFS_DIR}/{src}"
         return None
 
+    @event_priority(-100)  # last: the cache key covers what other plugins did to the page
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig,
                          files: Files) -> str:
         lib, pages = self.lib, self.pages
@@ -226,13 +352,67 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.ext.state.enabled = rel is not None
         self.ext.state.fulltext_id = None
         page.meta = sanitize.clean_meta(page.meta)
-        rid_page = paths.site_resource_uri
-        res = next((r for r in lib.resources.values() if rid_page(r.id) == src), None)
+        res = self._resource_of(src)
         if res is not None:
             page.meta["status"] = sitegen.nav_status(res)
-        if rel is None:
-            return markdown
+        deps: list[Any] = []
+        original = markdown
+        if rel is not None:
+            markdown = self._library_markdown(markdown, page, rel, deps)
+        if self.config.search == "material" and rel is not None and paths.fulltext_id(rel):
+            page.meta["search"] = {"exclude": True}
+        if self.config.cache and src != sitegen.DASHBOARD_URI:
+            key = digest(self._global_key, src, original, deps)
+            self._keys[src] = key
+            hit = self.page_cache.get(src, key)
+            if hit is not None:
+                self._hits[src] = hit
+                page.render = _CachedRender(page, hit)  # type: ignore[method-assign]
+        return markdown
+
+    def _resource_of(self, src: str) -> Any:
+        assert self.lib is not None
+        rid = src[len("resources/"):-3] if src.startswith("resources/") else None
+        res = self.lib.resources.get(rid) if rid else None
+        return res if res is not None and paths.site_resource_uri(res.id) == src else None
+
+    def _library_markdown(self, markdown: str, page: Page, rel: str, deps: list[Any]) -> str:
+        """Links rewritten, claim anchors and the header block added.
+
+        ``deps`` receives what the output depends on besides ``markdown`` (the header block,
+        the model's claims, backlinks and evidence previews); when that makes a cache hit,
+        the markdown is returned as it is (the cached rendering replaces it)."""
+        lib, pages, site = self.lib, self.pages, self.site
+        assert lib is not None and pages is not None and site is not None
+        src = page.file.src_uri
         doc = lib.documents.get(rel)
+        res = self._resource_of(src)
+        header = None
+        if doc is not None:
+            if doc.kind == KIND_FULLTEXT:
+                rid = paths.fulltext_id(rel) or ""
+                self.ext.state.fulltext_id = rid
+                fres = lib.resources.get(rid)
+                if fres is not None:
+                    page.meta["status"] = sitegen.nav_status(fres)
+                deps.append(site.backlinks_of(rid))
+                header = pages.fulltext_header(fres, doc)
+            elif doc.kind == KIND_CARD and res is not None:
+                header = pages.resource_header(res)
+            elif doc.kind == KIND_TOPIC:
+                header = pages.topic_listing(doc.stem)
+            deps.append([header, doc.body_line, [(cl.line, cl.number) for cl in doc.claims]])
+            for ev in doc.evidence:
+                for link in ev.links:
+                    target = paths.resolve_link(rel, link.target)
+                    cited_id = paths.fulltext_id(target.rel or "")
+                    if cited_id:
+                        cited = lib.resources.get(cited_id)
+                        deps.append([link.target, cited.title if cited else cited_id,
+                                     site.preview(cited_id, target.fragment or "")])
+        if self.config.cache and src != sitegen.DASHBOARD_URI and \
+                self.page_cache.get(src, digest(self._global_key, src, markdown, deps)):
+            return markdown
         first_line, claims = 1, []
         if doc is not None:
             first_line, same = _first_line(doc, markdown)
@@ -245,37 +425,74 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         result = mdrewrite.rewrite(markdown, rel, first_line, claims, base_url=base_url,
                                    exists=lambda r: (root / r).exists())
         markdown = result.markdown
-        if doc is None:
-            return markdown
-        if doc.kind == KIND_FULLTEXT:
-            rid = paths.fulltext_id(rel) or ""
-            self.ext.state.fulltext_id = rid
-            fres = lib.resources.get(rid)
-            if fres is not None:
-                page.meta["status"] = sitegen.nav_status(fres)
-            markdown = mdrewrite.insert_after_title(markdown, pages.fulltext_header(fres, doc))
-        elif doc.kind == KIND_CARD and res is not None:
-            markdown = mdrewrite.insert_after_title(markdown, pages.resource_header(res))
-        elif doc.kind == KIND_TOPIC:
-            markdown = mdrewrite.insert_after_title(markdown, pages.topic_listing(doc.stem))
+        if header is not None:
+            markdown = mdrewrite.insert_after_title(markdown, header)
         return markdown
 
+    @event_priority(100)  # first: later plugins see the page as reflib made it
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str:
         if self.lib is None:
             return html
         src = page.file.src_uri
         rel = self._library_rel(page)
-        ours = rel is not None or src in self.generated
-        if ours and self.config.sanitize:
-            html = sanitize.clean(html)
-        if rel is not None:
-            self._verify_anchors(rel, html)
-        if src == sitegen.DASHBOARD_URI and src in self.generated:
-            svg = sitegen.burndown(self.lib, self.history)
-            html = re.sub(r'<div class="reflib-chart"[^>]*>\s*</div>',
-                          lambda _: f'<div class="reflib-chart">{svg}</div>', html, count=1)
+        hit = self._hits.get(src)
+        if hit is not None:
+            self.stats.cached += 1
+            html = hit.html
+        else:
+            self.stats.rendered += 1
+            self.stats.rendered_pages.append(src)
+            ours = rel is not None or src in self.generated
+            if ours and self.config.sanitize:
+                html = sanitize.clean(html)
+            if ours and self.config.search == "pagefind":
+                html = pf.strip_attributes(html)
+            if rel is not None:
+                self._verify_anchors(rel, html)
+            if src == sitegen.DASHBOARD_URI and src in self.generated:
+                svg = sitegen.burndown(self.lib, self.history)
+                html = re.sub(r'<div class="reflib-chart"[^>]*>\s*</div>',
+                              lambda _: f'<div class="reflib-chart">{svg}</div>', html, count=1)
+            key = self._keys.get(src)
+            if key is not None:
+                links = None
+                if page.links_to_anchors is not None:
+                    links = {f.src_uri: dict(v) for f, v in page.links_to_anchors.items()}
+                self.page_cache.put(src, RenderedPage(
+                    key, html, page.toc, getattr(page, "_title_from_render", None),
+                    set(page.present_anchor_ids or ()), links))
+        if self.config.search == "pagefind" and (rel is not None or (
+                src in self.generated and self._resource_of(src) is not None)):
+            html = self._searchable(html, page, rel)
         return html
+
+    def _searchable(self, html: str, page: Page, rel: str | None) -> str:
+        """The page content marked for Pagefind: body, filters, metadata, ignored blocks."""
+        assert self.lib is not None
+        lib = self.lib
+        doc = lib.documents.get(rel) if rel else None
+        kind = doc.kind if doc is not None else "doc"
+        rid = paths.fulltext_id(rel) if rel and kind == KIND_FULLTEXT else None
+        res = lib.resources.get(rid) if rid else self._resource_of(page.file.src_uri)
+        label = {KIND_FULLTEXT: "full text", KIND_CARD: "card", KIND_TOPIC: "topic"}.get(
+            kind, "doc")
+        if res is not None and kind != KIND_FULLTEXT and res.card is None:
+            label = "resource"
+        filters: list[tuple[str, str]] = [("kind", label)]
+        meta: list[tuple[str, str]] = [("kind", label)]
+        if res is not None:
+            filters += [("type", res.type), ("status", res.status),
+                        ("priority", res.priority)]
+            for stem in res.topics:
+                topic = lib.topics.get(stem)
+                filters.append(("topic", topic.title if topic else stem))
+            meta += [("resource", res.id), ("resource_title", res.title)]
+        elif kind == KIND_TOPIC and doc is not None:
+            filters.append(("topic", doc.title))
+        for cls in IGNORED_CLASSES:
+            html = html.replace(f'class="{cls}"', f'class="{cls}" data-pagefind-ignore')
+        return pf.wrap(pf.ignore_headerlinks(html), filters, meta)
 
     def _verify_anchors(self, rel: str, html: str) -> None:
         """Warn when a heading anchor that ``reflib check`` accepts is missing from the page."""
@@ -289,10 +506,90 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 log.warning(f"reflib: {rel}:{h.line}: heading '{h.text}' has anchor "
                             f"'#{h.anchor}' in reflib check but not in the built page")
 
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if self.lib is None or not self.config.exports:
-            return
+    # --- writing pages ------------------------------------------------------------------
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self.indexer.stop()
+        self.output_cache.begin()
+        self.output_cache.stash = None
         site = Path(config.site_dir)
+        if self.config.cache and self.output_cache.previous and site.is_dir():
+            # MkDocs empties the site folder next; keep the previous pages to reuse
+            stash = site.with_name(site.name + ".reflib-prev")
+            shutil.rmtree(stash, ignore_errors=True)
+            site.rename(stash)
+            site.mkdir()
+            self.output_cache.stash = str(stash)
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """Decide which pages can keep the file written by the previous build."""
+        if not self.config.cache or self.lib is None:
+            return env
+        reusable = set(config.plugins) <= KNOWN_PLUGINS
+        nav = getattr(config, "_reflib_nav", None)
+        nav_key = digest(_nav_shape(nav.items) if nav is not None else None,
+                         {k: config.get(k) for k in (
+                             "site_name", "site_url", "site_description", "site_author",
+                             "repo_url", "repo_name", "edit_uri", "copyright", "extra",
+                             "extra_css", "extra_javascript", "use_directory_urls")},
+                         {k: v for k, v in config.theme.items()}, config.theme.dirs)
+        stash = self.output_cache.stash
+        for file in files.documentation_pages():
+            page = file.page
+            if page is None or page.content is None:
+                continue
+            key = digest(nav_key, file.src_uri, file.dest_uri, page.url, page.title,
+                         page.meta, page.content, page.edit_url, page.canonical_url,
+                         [(p.url, p.title) if p else None
+                          for p in (page.previous_page, page.next_page)],
+                         [(a.title, getattr(a, "url", None)) for a in page.ancestors])
+            if self.output_cache.unchanged(file.src_uri, key) and reusable and stash \
+                    and os.path.isfile(os.path.join(stash, file.dest_uri)):
+                page.meta["template"] = REUSE_TEMPLATE
+                self._reuse.add(file.src_uri)
+        return env
+
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        config._reflib_nav = nav  # type: ignore[attr-defined]
+        return nav
+
+    @event_priority(-100)  # last: the reused file is the final output
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        src = page.file.src_uri
+        if src not in self._reuse or self.output_cache.stash is None:
+            return output
+        target = Path(page.file.abs_dest_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(os.path.join(self.output_cache.stash, page.file.dest_uri), target)
+        self.stats.reused += 1
+        return ""  # MkDocs writes nothing for an empty output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        site = Path(config.site_dir)
+        stash = self.output_cache.stash
+        if self.lib is not None and self.config.exports:
+            self._write_exports(site, config)
+        if self.lib is not None and self.config.search == "pagefind":
+            self._index(site, Path(stash) if stash else None)
+        if stash:
+            shutil.rmtree(stash, ignore_errors=True)
+            self.output_cache.stash = None
+
+    def _index(self, site: Path, stash: Path | None) -> None:
+        if self.serving and self.config.cache:
+            # serve: keep the previous index until the new one is written in the background
+            if stash is not None and (stash / pf.BUNDLE_DIR).is_dir():
+                (stash / pf.BUNDLE_DIR).rename(site / pf.BUNDLE_DIR)
+            self.indexer.start(site)
+            return
+        try:
+            seconds = self.indexer.run(site)
+        except ReflibError as exc:
+            raise PluginError(f"reflib: {exc}") from None
+        log.info(f"reflib: Pagefind indexed the site in {seconds:.1f} s")
+
+    def _write_exports(self, site: Path, config: MkDocsConfig) -> None:
+        assert self.lib is not None
         lib = self.lib
         (site / "catalog.json").write_text(
             json.dumps(export.catalog(lib), indent=2, ensure_ascii=False) + "\n",
@@ -313,6 +610,50 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 if folder.is_dir():
                     server.watch(str(folder))
         return server
+
+
+class _CachedRender:
+    """Stands in for ``Page.render`` on a cache hit: sets what rendering would set."""
+
+    def __init__(self, page: Page, entry: RenderedPage) -> None:
+        self.page = page
+        self.entry = entry
+
+    def __call__(self, config: MkDocsConfig, files: Files) -> None:
+        page, entry = self.page, self.entry
+        page.content = entry.html
+        page.toc = entry.toc
+        page._title_from_render = entry.title
+        page.present_anchor_ids = set(entry.anchor_ids) if entry.anchor_ids is not None \
+            else None
+        if entry.links_to_anchors is not None:
+            links = {}
+            for src, anchors in entry.links_to_anchors.items():
+                target = files.get_file_from_path(src)
+                if target is not None:
+                    links[target] = dict(anchors)
+            page.links_to_anchors = links
+
+
+class _SkippedPageFilter(logging.Filter):
+    """Hides MkDocs' "Page skipped" notes for pages whose previous file was reused."""
+
+    def __init__(self, plugin: ReflibPlugin) -> None:
+        super().__init__()
+        self.plugin = plugin
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (self.plugin._reuse and record.getMessage().startswith("Page skipped"))
+
+
+def _nav_shape(items: Any) -> list[Any]:
+    """What the rendered navigation shows: titles, URLs, page statuses, nesting."""
+    out: list[Any] = []
+    for item in items or ():
+        meta = getattr(item, "meta", None) or {}
+        out.append([type(item).__name__, item.title, getattr(item, "url", None),
+                    meta.get("status"), _nav_shape(getattr(item, "children", None))])
+    return out
 
 
 def _first_line(doc: Any, markdown: str) -> tuple[int, bool]:

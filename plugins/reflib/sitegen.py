@@ -11,6 +11,7 @@ Jinja2 templates under ``templates/site/`` (overridable from ``.reflib/templates
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import html
 import re
 from collections.abc import Iterable
@@ -132,6 +133,7 @@ class SiteData:
     backlinks: dict[tuple[str, str], list[Backlink]] = field(default_factory=dict)
     """``(resource id, anchor)`` -> who cites that heading."""
     _lines: dict[str, list[str]] = field(default_factory=dict)
+    _by_rid: dict[str, list[Any]] | None = None
 
     @classmethod
     def build(cls, lib: Library) -> SiteData:
@@ -150,6 +152,15 @@ class SiteData:
                                for b in items):
                         items.append(entry)
         return data
+
+    def backlinks_of(self, rid: str) -> list[Any]:
+        """Every backlink into full text ``rid``, as plain values (a cache key part)."""
+        if self._by_rid is None:
+            self._by_rid = {}
+            for (target, anchor), items in sorted(self.backlinks.items()):
+                self._by_rid.setdefault(target, []).append(
+                    [anchor, [[b.label, b.source_rel, b.anchor, b.kind] for b in items]])
+        return self._by_rid.get(rid, [])
 
     def file_lines(self, doc: Document) -> list[str]:
         if doc.rel not in self._lines:
@@ -234,7 +245,10 @@ def raw_files(lib: Library, res: Resource) -> list[str]:
 # --- templates ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
 def _env(root: Path | None) -> jinja2.Environment:
+    """One environment per library root (compiled templates are kept; Jinja reloads a
+    template whose file changed)."""
     env = templates.environment(root)
     env.filters["md"] = md_escape
     env.filters["attr"] = attr
@@ -248,6 +262,13 @@ class Pages:
         self.lib = lib
         self.site = site or SiteData.build(lib)
         self.env = _env(lib.root)
+        self._raw: dict[str, list[str]] = {}
+
+    def raw_files(self, res: Resource) -> list[str]:
+        """:func:`raw_files` of ``res``, listed once per :class:`Pages`."""
+        if res.id not in self._raw:
+            self._raw[res.id] = raw_files(self.lib, res)
+        return self._raw[res.id]
 
     def _render(self, name: str, **context: Any) -> str:
         return self.env.get_template(f"site/{name}").render(**context)
@@ -268,14 +289,14 @@ class Pages:
     def _raw_links(self, res: Resource, from_uri: str) -> list[dict[str, str]]:
         out = []
         base = paths.source_dir_rel(res.id) + "/"
-        for rel in raw_files(self.lib, res)[:MAX_RAW_LISTED]:
+        for rel in self.raw_files(res)[:MAX_RAW_LISTED]:
             out.append({"name": rel[len(base):],
                         "href": self._link(from_uri, paths.site_raw_uri(rel))})
         return out
 
     def resource_context(self, res: Resource, from_uri: str) -> dict[str, Any]:
         """Everything a template shows about one resource, links relative to ``from_uri``."""
-        files = raw_files(self.lib, res)
+        files = self.raw_files(res)
         return {
             "res": res,
             "badges": all_badges(res),

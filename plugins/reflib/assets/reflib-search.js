@@ -1,0 +1,147 @@
+/* reflib site search: a search button in Material's header that opens Pagefind's UI.
+ * The Pagefind bundle (written into <site>/pagefind/ after the build) is loaded on first use,
+ * so pages that are only read never download it. Results are grouped per page with their
+ * sub-results linking to the heading where the hit is; filters: kind, type, status, priority,
+ * topic. Keys: "/" or Ctrl+K opens, Escape closes. */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  // this file is <site>/assets/reflib/reflib-search.js
+  var root = new URL("../../", script ? script.src : window.location.href);
+  var bundle = new URL("pagefind/", root);
+  var ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true">' +
+    '<path d="M9.5 3A6.5 6.5 0 0 1 16 9.5c0 1.61-.59 3.09-1.56 4.23l.27.27h.79l5 5-1.5 1.5-5-5v-.79' +
+    'l-.27-.27A6.52 6.52 0 0 1 9.5 16 6.5 6.5 0 0 1 3 9.5 6.5 6.5 0 0 1 9.5 3m0 2C7 5 5 7 5 9.5S7 ' +
+    '14 9.5 14 14 12 14 9.5 12 5 9.5 5"/></svg>';
+  var dialog = null;
+  var ui = null;
+  var loading = null;
+  var lastFocus = null;
+
+  function load(tag, attrs) {
+    return new Promise(function (resolve, reject) {
+      var el = document.createElement(tag);
+      Object.keys(attrs).forEach(function (k) { el.setAttribute(k, attrs[k]); });
+      el.onload = resolve;
+      el.onerror = function () { reject(new Error("cannot load " + (attrs.src || attrs.href))); };
+      document.head.appendChild(el);
+    });
+  }
+
+  function loadPagefind() {
+    if (!loading) {
+      loading = Promise.all([
+        load("link", { rel: "stylesheet", href: new URL("pagefind-ui.css", bundle).href }),
+        load("script", { src: new URL("pagefind-ui.js", bundle).href })
+      ]);
+    }
+    return loading;
+  }
+
+  function processResult(result) {
+    var meta = result.meta || {};
+    if (meta.resource_title && meta.kind && meta.kind !== "topic") {
+      meta.title = meta.resource_title + " · " + meta.kind;
+    }
+    // the title says it all: show no metadata tags under each result
+    result.meta = { title: meta.title, image: meta.image };
+    return result;
+  }
+
+  function ensureDialog() {
+    if (dialog && document.body.contains(dialog)) return dialog;
+    dialog = document.createElement("div");
+    dialog.className = "reflib-search";
+    dialog.hidden = true;
+    dialog.setAttribute("role", "dialog");
+    dialog.setAttribute("aria-modal", "true");
+    dialog.setAttribute("aria-label", "Search the library");
+    dialog.innerHTML = '<div class="reflib-search__overlay" data-reflib-search-close></div>' +
+      '<div class="reflib-search__panel">' +
+      '<button type="button" class="reflib-search__close" data-reflib-search-close ' +
+      'aria-label="Close search" title="Close (Esc)">×</button>' +
+      '<div class="reflib-search__ui" id="reflib-search-ui">' +
+      '<p class="reflib-search__status">Loading search…</p></div></div>';
+    dialog.addEventListener("click", function (e) {
+      if (e.target.closest("[data-reflib-search-close]")) close();
+      else if (e.target.closest("a[href]")) close(true);
+    });
+    document.body.appendChild(dialog);
+    ui = null;
+    return dialog;
+  }
+
+  function open() {
+    var box = ensureDialog();
+    lastFocus = document.activeElement;
+    box.hidden = false;
+    document.documentElement.classList.add("reflib-search-open");
+    loadPagefind().then(function () {
+      if (!ui) {
+        box.querySelector(".reflib-search__ui").textContent = "";
+        ui = new window.PagefindUI({
+          element: "#reflib-search-ui",
+          bundlePath: bundle.pathname,
+          baseUrl: root.pathname,
+          showSubResults: true,
+          showImages: false,
+          resetStyles: true,
+          pageSize: 5,
+          excerptLength: 24,
+          processResult: processResult,
+          translations: { placeholder: "Search cards, topics and full texts" }
+        });
+      }
+      var input = box.querySelector(".pagefind-ui__search-input");
+      if (input) input.focus();
+    }, function () {
+      box.querySelector(".reflib-search__ui").innerHTML =
+        '<p class="reflib-search__status">Search is not available: the site has no Pagefind ' +
+        "index (it is written after the build).</p>";
+    });
+  }
+
+  function close(keepFocus) {
+    if (!dialog || dialog.hidden) return;
+    dialog.hidden = true;
+    document.documentElement.classList.remove("reflib-search-open");
+    if (!keepFocus && lastFocus && lastFocus.focus) lastFocus.focus();
+  }
+
+  function ensureButton() {
+    var inner = document.querySelector(".md-header__inner");
+    if (!inner || inner.querySelector(".reflib-search-button")) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "md-header__button md-icon reflib-search-button";
+    button.setAttribute("aria-label", "Search");
+    button.setAttribute("title", "Search (/)");
+    button.setAttribute("data-reflib-search-open", "");
+    button.innerHTML = ICON + '<span class="reflib-search-button__label">Search</span>';
+    button.addEventListener("click", open);
+    var source = inner.querySelector(".md-header__source");
+    inner.insertBefore(button, source);
+  }
+
+  function typing(target) {
+    return target && (target.isContentEditable ||
+      /^(input|textarea|select)$/i.test(target.tagName || ""));
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { close(); return; }
+    if (typing(e.target)) return;
+    if (e.key === "/" || ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k")) {
+      e.preventDefault();
+      open();
+    }
+  });
+
+  ensureButton();
+  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
+    // instant navigation swaps the page without a reload: close the dialog after a jump
+    window.document$.subscribe(function () { ensureButton(); close(true); });
+  }
+  window.reflibSearch = { open: open, close: close };
+})();

@@ -1,0 +1,167 @@
+"""Pagefind search and fast rebuilds: real builds of small libraries."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from libfactory import make_library
+from reflib import pagefind_index
+from sitebuild import SMALLEST_CONFIG, Build, build
+
+pytestmark = pytest.mark.skipif(not pagefind_index.available(),
+                                reason="pagefind[bin] is not installed")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    root = make_library(tmp_path_factory.mktemp("search") / "lib")
+    result = build(root)
+    assert result.returncode == 0, result.log
+    return result
+
+
+def _filters(body: BeautifulSoup) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for el in body.select("[data-pagefind-filter]"):
+        key, _, value = el["data-pagefind-filter"].partition(":")
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def test_pagefind_bundle_written(built: Build) -> None:
+    entry = json.loads((built.site / "pagefind/pagefind-entry.json").read_text())
+    assert entry["languages"]
+    assert (built.site / "pagefind/pagefind-ui.js").is_file()
+    assert not (built.site / "search/search_index.json").exists()
+    assert "assets/reflib/reflib-search.js" in (built.site / "index.html").read_text()
+
+
+@pytest.mark.parametrize(("page", "kind"), [
+    ("sources/alpha/index.html", "full text"),
+    ("resources/alpha/index.html", "card"),
+    ("topics/01-first/index.html", "topic"),
+    ("resources/gamma/index.html", "resource"),
+])
+def test_pages_marked_for_the_index(built: Build, page: str, kind: str) -> None:
+    soup = built.html(page)
+    bodies = soup.select("[data-pagefind-body]")
+    assert len(bodies) == 1, page
+    body = bodies[0]
+    assert body.find_parent("article") is not None
+    for chrome in ("header", "nav", "footer", ".md-sidebar"):
+        for el in soup.select(chrome):
+            assert not el.select("[data-pagefind-body]"), chrome
+    filters = _filters(body)
+    assert filters["kind"] == [kind]
+    if kind == "topic":
+        assert filters["topic"] == ["First topic"]
+    else:
+        assert filters["type"] and filters["status"] and filters["priority"]
+    if page.startswith("sources/alpha"):
+        assert filters == {"kind": ["full text"], "type": ["paper"], "status": ["condensed"],
+                           "priority": ["high"], "topic": ["First topic"]}
+        meta = dict(el["data-pagefind-meta"].split(":", 1)
+                    for el in body.select("[data-pagefind-meta]"))
+        assert meta["resource"] == "alpha"
+        assert meta["resource_title"] == "Alpha: a paper"
+        box = body.select_one(".reflib-backlinks")
+        assert box is not None and box.has_attr("data-pagefind-ignore")
+        assert body.select_one(".reflib-fulltext-header").has_attr("data-pagefind-ignore")
+        assert body.select_one('h2[id="22-performance-optimization"]') is not None
+
+
+def test_index_page_and_dashboard_not_indexed(built: Build) -> None:
+    for page in ("index.html", "dashboard/index.html"):
+        assert not built.html(page).select("[data-pagefind-body]"), page
+
+
+def test_pagefind_attributes_in_content_are_dropped(tmp_path: Path) -> None:
+    root = make_library(tmp_path / "lib")
+    full = root / "sources/alpha/full.md"
+    full.write_text(full.read_text() + '\n<div data-pagefind-filter="type:forged">x</div>\n')
+    result = build(root, strict=False)
+    assert result.returncode == 0, result.log
+    body = result.html("sources/alpha/index.html").select_one("[data-pagefind-body]")
+    assert _filters(body)["type"] == ["paper"]
+
+
+def test_material_search_is_replaced_with_a_message(tmp_path: Path) -> None:
+    root = make_library(tmp_path / "lib")
+    config = SMALLEST_CONFIG.replace("  - reflib", "  - search\n  - reflib")
+    result = build(root, config)
+    assert result.returncode == 0, result.log
+    assert result.log.count("replaced by Pagefind") == 1
+    assert (result.site / "pagefind/pagefind-entry.json").is_file()
+    assert not (result.site / "search/search_index.json").exists()
+    assert result.html("index.html").select_one(".md-search") is None
+
+
+def test_material_search_kept_without_full_texts(tmp_path: Path) -> None:
+    root = make_library(tmp_path / "lib")
+    config = SMALLEST_CONFIG.replace("  - reflib", "  - search\n  - reflib:\n      search: material")
+    result = build(root, config)
+    assert result.returncode == 0, result.log
+    index = json.loads((result.site / "search/search_index.json").read_text())
+    locations = {d["location"].split("#")[0] for d in index["docs"]}
+    assert "resources/alpha/" in locations
+    assert not any(loc.startswith("sources/") for loc in locations)
+    assert not (result.site / "pagefind").exists()
+
+
+# --- rebuilds under serve -----------------------------------------------------------------
+
+
+def test_rebuild_renders_only_what_changed(tmp_path: Path) -> None:
+    """What ``mkdocs serve`` does: load the config again, build, with the same plugin."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    root = make_library(tmp_path / "lib")
+    (root / "mkdocs.yml").write_text(SMALLEST_CONFIG)
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+    def config():  # type: ignore[no-untyped-def]
+        return load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
+
+    first = config()
+    first.plugins.on_startup(command="serve", dirty=False)
+    mkdocs_build(first)
+    plugin = first.plugins["reflib"]
+    assert plugin.stats.rendered > 8 and plugin.stats.cached == 0
+    assert "sources/alpha/index.md" in plugin.stats.rendered_pages
+    plugin.indexer.wait(60)
+
+    card = root / "refs/resources/beta.md"
+    card.write_text(card.read_text() + "\nA freshly edited sentence about lighthouses.\n")
+    second = config()
+    assert second.plugins["reflib"] is plugin  # MkDocs keeps it (the plugin has on_startup)
+    mkdocs_build(second)
+    stats = plugin.stats
+    assert stats.model_reloaded == 1
+    assert "resources/beta.md" in stats.rendered_pages
+    for unchanged in ("sources/alpha/index.md", "sources/beta/index.md",
+                      "sources/delta/index.md", "resources/alpha.md", "topics/01-first.md"):
+        assert unchanged not in stats.rendered_pages, unchanged
+    assert stats.cached >= 8
+    assert stats.reused >= 8
+    page = (root / "site/resources/beta/index.html").read_text()
+    assert "A freshly edited sentence about lighthouses." in page
+    for rel in ("sources/alpha/index.html", "resources/alpha/index.html", "index.html"):
+        assert (root / "site" / rel).is_file(), rel
+    assert "Micro-batches shrink the bubble." in (
+        root / "site/sources/alpha/index.html").read_text()
+    plugin.indexer.wait(60)
+    assert plugin.indexer.error is None
+    assert (root / "site/pagefind/pagefind-entry.json").is_file()
+    assert not (root / "site.reflib-prev").exists()
+
+    # nothing changed: the model is not even reloaded
+    third = config()
+    mkdocs_build(third)
+    assert plugin.stats.model_reused and plugin.stats.rendered <= 1
+    plugin.on_shutdown()
