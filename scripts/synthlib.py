@@ -3,11 +3,26 @@
 ``generate(root, n, size_kb)`` writes a valid library of ``n`` resources whose full texts are
 about ``size_kb`` KB of varied markdown (headings, paragraphs, lists, tables, code), with
 cards citing evidence for a fifth of them, and topics. ``reflib check`` passes on it.
+
+The text has the term statistics of technical prose, so a search index built over it is
+shaped like one built over real documents: words are drawn from a fixed vocabulary of about
+30,000 words (English function words first, the benchmark's technical words among the common
+ones, then pseudo-words built from syllables, shorter ones more common) with Zipf frequencies
+(the word of rank ``r`` has probability proportional to ``1 / r``), sentence lengths vary, and
+each full text has its own recurring terms and phrases (about a third of its words), so words
+cluster in documents and the text compresses about like real prose (gzip to about 39%; the
+text of real technical pages: about 35%).
+:func:`term` names a word by rank, so a benchmark can query rare, mid-frequency and common
+words.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 import random
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reflib.fsutil import sha256_path
@@ -19,27 +34,135 @@ WORDS = (
     "barrier commit replica quorum leader follower snapshot compaction index query planner "
     "kernel driver interrupt buffer queue socket packet congestion window retry backoff"
 ).split()
+"""Technical words: resource titles use them, and they are among the vocabulary's common
+words (ranks 60 to about 1,600)."""
+FUNCTION_WORDS = (
+    "the of and to a in is that for it as with be on by this are from or at which an not "
+    "can we when each its if one more than two has only but all into also these so after "
+    "between both their then other each such per how most may while over where every"
+).split()
+"""The vocabulary's most common words, in rank order (duplicates are dropped)."""
+VOCABULARY_SIZE = 30_000
+ZIPF_EXPONENT = 1.0
 TOPICS = [f"{i:02d}-topic-{i}" for i in range(1, 11)]
 STATUSES = ["converted"] * 6 + ["condensed"] * 2 + ["fetched", "link_only"]
 
+_ONSETS = ("", "b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v",
+           "w", "z", "br", "ch", "cl", "cr", "dr", "fl", "gr", "pl", "pr", "sh", "sl", "sp",
+           "st", "str", "th", "tr")
+_VOWELS = ("a", "e", "i", "o", "u", "ai", "ea", "ee", "io", "ou", "oa", "y")
+_CODAS = ("", "", "", "n", "r", "s", "t", "l", "m", "nd", "nt", "rk", "st", "ck", "ng", "x")
 
-def _sentence(rng: random.Random, n: int = 14) -> str:
-    words = [rng.choice(WORDS) for _ in range(n)]
+
+@functools.lru_cache(maxsize=1)
+def vocabulary() -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """The words by rank (most common first) and their cumulative Zipf weights.
+
+    Always the same (its own fixed seed), whatever seed :func:`generate` gets."""
+    rng = random.Random("reflib-synthlib-vocabulary-1")
+    functions = list(dict.fromkeys(FUNCTION_WORDS))
+    taken = set(functions) | set(WORDS)
+    pseudo: list[tuple[float, str]] = []
+    while len(pseudo) < VOCABULARY_SIZE - len(functions) - len(WORDS):
+        syllables = rng.choices((1, 2, 3, 4), weights=(2, 5, 4, 1))[0]
+        word = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS)
+                       for _ in range(syllables))
+        if len(word) < 3 or word in taken:
+            continue
+        taken.add(word)
+        pseudo.append((len(word) + rng.gauss(0, 2.5), word))  # shorter words more common
+    ranked = functions + [w for _, w in sorted(pseudo)]
+    for i, word in enumerate(WORDS):  # technical words at ranks 60, 86, 112, ...
+        ranked.insert(60 + 26 * i, word)
+    weights = [1.0 / (r ** ZIPF_EXPONENT) for r in range(1, len(ranked) + 1)]
+    return tuple(ranked), tuple(itertools.accumulate(weights))
+
+
+def term(rank: int) -> str:
+    """The vocabulary's word of ``rank`` (1 is the most common)."""
+    return vocabulary()[0][rank - 1]
+
+
+def rank_of(word: str) -> int:
+    """The rank of ``word`` in the vocabulary (1 is the most common)."""
+    return vocabulary()[0].index(word) + 1
+
+
+def first_content_rank() -> int:
+    """The rank of the most common word that is not a function word."""
+    functions = set(FUNCTION_WORDS)
+    return next(r for r, w in enumerate(vocabulary()[0], 1) if w not in functions)
+
+
+@dataclass
+class _Voice:
+    """What makes one document's words depend on each other, as in real text: its own terms
+    (drawn again and again, bursty) and recurring phrases."""
+
+    terms: list[str] = field(default_factory=list)
+    phrases: list[list[str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, rng: random.Random) -> _Voice:
+        functions = set(FUNCTION_WORDS)
+        terms = [w for w in dict.fromkeys(_words(rng, 2000)) if w not in functions][:300]
+        rng.shuffle(terms)
+        return cls(terms, [_words(rng, rng.randint(2, 3)) for _ in range(40)])
+
+
+_TERM_CUM = tuple(itertools.accumulate(1.0 / (r + 3) for r in range(1, 301)))
+"""Cumulative weights of a document's 300 terms (its most common term is 1.1% of its words)."""
+TERM_SHARE = 0.25
+"""Of a document's words, the share drawn from its own terms (Zipf-like among them)."""
+PHRASE_SHARE = 0.1
+"""The share of places where one of the document's recurring phrases is used."""
+
+
+def _words(rng: random.Random, n: int, voice: _Voice | None = None) -> list[str]:
+    words, cum = vocabulary()
+    total = cum[-1]
+    hi = len(words) - 1
+    if voice is None or not voice.terms:
+        return [words[bisect.bisect(cum, rng.random() * total, 0, hi)] for _ in range(n)]
+    out: list[str] = []
+    last = min(len(voice.terms), len(_TERM_CUM)) - 1
+    while len(out) < n:
+        r = rng.random()
+        if r < PHRASE_SHARE:
+            out.extend(rng.choice(voice.phrases))
+        elif r < PHRASE_SHARE + TERM_SHARE:
+            out.append(voice.terms[bisect.bisect(_TERM_CUM, rng.random() * _TERM_CUM[-1],
+                                                 0, last)])
+        else:
+            out.append(words[bisect.bisect(cum, rng.random() * total, 0, hi)])
+    return out
+
+
+def _length(rng: random.Random) -> int:
+    """A sentence length in words: mostly 8 to 25, sometimes short, rarely long."""
+    return max(3, min(60, round(rng.lognormvariate(2.75, 0.45))))
+
+
+def _sentence(rng: random.Random, n: int | None = None, voice: _Voice | None = None) -> str:
+    words = _words(rng, n or _length(rng), voice)
+    if len(words) > 8 and rng.random() < 0.4:
+        at = rng.randint(3, len(words) - 3)
+        words[at] += ","
     return " ".join(words).capitalize() + "."
 
 
-def _section(rng: random.Random, level: int, title: str) -> str:
+def _section(rng: random.Random, level: int, title: str, voice: _Voice) -> str:
     parts = [f"{'#' * level} {title}\n"]
     for _ in range(rng.randint(2, 4)):
-        parts.append(" ".join(_sentence(rng) for _ in range(rng.randint(3, 6))) + "\n")
+        parts.append(" ".join(_sentence(rng, voice=voice) for _ in range(rng.randint(3, 6))) + "\n")
     kind = rng.random()
     if kind < 0.3:
-        parts.append("\n".join(f"- {_sentence(rng, 8)}" for _ in range(4)) + "\n")
+        parts.append("\n".join(f"- {_sentence(rng, 8, voice)}" for _ in range(4)) + "\n")
     elif kind < 0.5:
         parts.append("| step | time | note |\n|---|---|---|\n" + "\n".join(
-            f"| {i} | {rng.randint(1, 99)} ms | {_sentence(rng, 4)} |" for i in range(4)) + "\n")
+            f"| {i} | {rng.randint(1, 99)} ms | {_sentence(rng, 4, voice)} |" for i in range(4)) + "\n")
     elif kind < 0.7:
-        parts.append("```python\ndef step(x):\n    return x * 2  # " + _sentence(rng, 5)
+        parts.append("```python\ndef step(x):\n    return x * 2  # " + _sentence(rng, 5, voice)
                      + "\n```\n")
     return "\n".join(parts)
 
@@ -47,15 +170,17 @@ def _section(rng: random.Random, level: int, title: str) -> str:
 def fulltext_body(rng: random.Random, title: str, size_kb: int) -> tuple[str, list[str]]:
     """A markdown body of about ``size_kb`` KB, and the anchors of its headings."""
     slugger = Slugger()
+    voice = _Voice.of(rng)
     parts = [f"# {title}\n"]
     anchors = [slugger.slug(title)]
     size = len(parts[0])
     n = 0
     while size < size_kb * 1024:
         n += 1
-        heading = f"{n} {rng.choice(WORDS).capitalize()} {rng.choice(WORDS)}"
+        first, second = _words(rng, 2, voice)[:2]
+        heading = f"{n} {first.capitalize()} {second}"
         level = 2 if n % 4 == 1 else 3
-        section = _section(rng, level, heading)
+        section = _section(rng, level, heading, voice)
         anchors.append(slugger.slug(heading))
         parts.append(section)
         size += len(section) + 1

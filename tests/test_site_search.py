@@ -143,6 +143,8 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path) -> None:
     mkdocs_build(second)
     stats = plugin.stats
     assert stats.model_reloaded == 1
+    assert not stats.manifest_reparsed  # unchanged: the parsed manifest is reused
+    assert stats.checked == 1  # only the edited card's links are checked again
     assert "resources/beta.md" in stats.rendered_pages
     for unchanged in ("sources/alpha/index.md", "sources/beta/index.md",
                       "sources/delta/index.md", "resources/alpha.md", "topics/01-first.md"):
@@ -155,6 +157,12 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path) -> None:
         assert (root / "site" / rel).is_file(), rel
     assert "Micro-batches shrink the bubble." in (
         root / "site/sources/alpha/index.html").read_text()
+    # unchanged raw files and markdown sources are moved from the previous build's output
+    assert (root / "site/sources/beta/raw/one.html.txt").read_bytes() == (
+        root / "sources/beta/raw/one.html").read_bytes()
+    assert (root / "site/sources/alpha/full.md").read_text() == (
+        root / "sources/alpha/full.md").read_text()
+    assert "lighthouses" in (root / "site/resources/beta.md").read_text()
     plugin.indexer.wait(60)
     assert plugin.indexer.error is None
     assert (root / "site/pagefind/pagefind-entry.json").is_file()
@@ -164,4 +172,78 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path) -> None:
     third = config()
     mkdocs_build(third)
     assert plugin.stats.model_reused and plugin.stats.rendered <= 1
+    assert (root / "site/sources/beta/raw/one.html.txt").is_file()
+
+    # the manifest changed: parsed again, and every document's links are checked again
+    # (generated headers and pages whose resource changed are rendered again)
+    manifest = root / "refs/manifest.yaml"
+    manifest.write_text(manifest.read_text().replace("title: Gamma issue", "title: Gamma report")
+                        .replace("priority: high", "priority: medium"))
+    mkdocs_build(config())
+    assert plugin.stats.manifest_reparsed and plugin.stats.checked >= 3
+    gamma = BeautifulSoup((root / "site/resources/gamma/index.html").read_text(), "html.parser")
+    assert "Gamma report" in gamma.select_one("article").get_text()
+    alpha = (root / "site/resources/alpha/index.html").read_text()
+    assert "reflib-priority--medium" in alpha and "reflib-priority--high" not in alpha
+    assert 'data-pagefind-filter="priority:medium"' in (
+        root / "site/sources/alpha/index.html").read_text()
     plugin.on_shutdown()
+
+
+def test_rebuild_rechecks_links_into_a_changed_file(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Renaming a heading of a full text breaks the evidence of the unchanged card citing
+    it: the serve rebuild still warns about that card (and stops when it is fixed)."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    root = make_library(tmp_path / "lib")
+    (root / "mkdocs.yml").write_text(SMALLEST_CONFIG)
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+    def config():  # type: ignore[no-untyped-def]
+        return load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
+
+    def warnings() -> list[str]:
+        return [r.getMessage() for r in caplog.records
+                if r.levelname == "WARNING" and "reflib: refs/" in r.getMessage()]
+
+    first = config()
+    first.plugins.on_startup(command="serve", dirty=False)
+    plugin = first.plugins["reflib"]
+    try:
+        with caplog.at_level("WARNING"):
+            mkdocs_build(first)
+        assert warnings() == []
+        card = (root / "refs/resources/alpha.md").read_text()
+        assert "full.md#22-performance-optimization" in card
+
+        full = root / "sources/alpha/full.md"
+        text = full.read_text()
+        full.write_text(text.replace("## 2.2 Performance Optimization", "## 2.2 Speed"))
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            mkdocs_build(config())
+        assert plugin.stats.model_reloaded == 1  # only the full text was read again
+        found = warnings()
+        assert len(found) == 1, found
+        assert found[0].startswith("reflib: refs/resources/alpha.md:")
+        assert "#22-performance-optimization" in found[0] and "[evidence-anchor]" in found[0]
+        assert plugin.stats.checked < 5  # not every document
+
+        # an unrelated edit keeps the finding (kept, not checked again) ...
+        topic = root / "refs/topics/02-second.md"
+        topic.write_text(topic.read_text() + "\nOne more line.\n")
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            mkdocs_build(config())
+        assert len(warnings()) == 1
+        # ... and restoring the heading clears it
+        full.write_text(text)
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            mkdocs_build(config())
+        assert warnings() == []
+    finally:
+        plugin.indexer.wait(60)
+        plugin.on_shutdown()

@@ -11,6 +11,7 @@ import datetime as _dt
 import difflib
 import posixpath
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -366,7 +367,7 @@ def _check_raw_hashes(lib: Library, doc: Document, res: Resource,
                      f"{paths.source_dir_rel(res.id)}/")
             continue
         try:
-            actual = sha256_path(target)
+            actual = _sha256(target)
         except OSError as exc:
             yield _f(doc.rel, line, "unreadable", f"cannot read {rel}: {exc}")
             continue
@@ -379,6 +380,25 @@ def _check_raw_hashes(lib: Library, doc: Document, res: Resource,
             yield _f(doc.rel, line, "fulltext-stale",
                      f"raw file {item} is listed in the manifest but was not part of the "
                      f"conversion; re-convert with 'reflib convert {res.id}'")
+
+
+_HASHES: dict[tuple[str, int, int, int], str] = {}
+"""SHA-256 of raw files (not folders) by path, modification time, size and inode: a long-running process
+(``mkdocs serve`` with ``checks: all``) hashes an unchanged raw file once."""
+
+
+def _sha256(path: Path) -> str:
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):  # a folder is hashed as a tree: its files may change
+        return sha256_path(path)
+    key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+    digest = _HASHES.get(key)
+    if digest is None:
+        digest = sha256_path(path)
+        if len(_HASHES) > 100_000:
+            _HASHES.clear()
+        _HASHES[key] = digest
+    return digest
 
 
 def _check_card(doc: Document) -> Iterator[Finding]:
@@ -451,15 +471,96 @@ def check_links(lib: Library) -> Iterator[Finding]:
     """Every relative link, image and evidence citation in cards, topics and other pages."""
     targets = _Targets(lib)
     for doc in lib.documents.values():
-        if doc.kind == KIND_FULLTEXT or doc.error is not None:
-            continue
-        for ev in doc.evidence:
-            if not ev.links:
-                yield _f(doc.rel, ev.line, "evidence-no-link",
-                         "'Evidence:' line has no link; cite a heading of a full.md as "
-                         "[text](../../sources/<id>/full.md#anchor)")
+        if _has_links_to_check(doc):
+            yield from _document_links(lib, targets, doc)
+
+
+def _has_links_to_check(doc: Document) -> bool:
+    return doc.kind != KIND_FULLTEXT and doc.error is None
+
+
+def _document_links(lib: Library, targets: _Targets, doc: Document) -> Iterator[Finding]:
+    for ev in doc.evidence:
+        if not ev.links:
+            yield _f(doc.rel, ev.line, "evidence-no-link",
+                     "'Evidence:' line has no link; cite a heading of a full.md as "
+                     "[text](../../sources/<id>/full.md#anchor)")
+    for link in doc.links:
+        yield from _check_link(lib, targets, doc, link)
+
+
+class LinkChecks:
+    """:func:`check_links` for a library loaded again and again (``mkdocs serve``).
+
+    A document's findings are kept while the document and every target of its links are
+    unchanged, so after an edit only the edited documents and the documents linking *into*
+    them are checked again (a renamed heading in a full text breaks the evidence of the
+    unchanged cards citing it). "Unchanged" is: the same :class:`Document` object (which
+    :func:`~reflib.model.load` reuses for a file whose modification time and size did not
+    change), for other files the same modification time and size, and the same manifest
+    object. A document with findings is checked again when the set of documents changes too
+    (its hints name the closest existing file).
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[Document, list[Any], list[Finding]]] = {}
+        self._manifest: Any = None
+        self._names: frozenset[str] = frozenset()
+        self.checked = 0
+        """Documents checked by the last :meth:`run` (the others kept their findings)."""
+
+    def run(self, lib: Library) -> list[Finding]:
+        """The findings of :func:`check_links` for ``lib`` (in the same order)."""
+        targets = _Targets(lib)
+        names = frozenset(lib.documents)
+        same_manifest = lib.manifest is self._manifest
+        same_names = names == self._names
+        entries: dict[str, tuple[Document, list[Any], list[Finding]]] = {}
+        findings: list[Finding] = []
+        self.checked = 0
+        for doc in lib.documents.values():
+            if not _has_links_to_check(doc):
+                continue
+            deps = self._dependencies(lib, doc)
+            old = self._entries.get(doc.rel)
+            if (old is not None and old[0] is doc and same_manifest
+                    and (same_names or not old[2]) and _same_dependencies(old[1], deps)):
+                found = old[2]
+            else:
+                found = list(_document_links(lib, targets, doc))
+                self.checked += 1
+            entries[doc.rel] = (doc, deps, found)
+            findings.extend(found)
+        self._entries, self._manifest, self._names = entries, lib.manifest, names
+        return findings
+
+    @staticmethod
+    def _dependencies(lib: Library, doc: Document) -> list[Any]:
+        """What the findings of ``doc``'s links read besides ``doc``: per link target, the
+        library document (by identity) or the file's modification time and size."""
+        deps: list[Any] = []
         for link in doc.links:
-            yield from _check_link(lib, targets, doc, link)
+            target = paths.resolve_link(doc.rel, link.target)
+            if target.external or target.escapes or target.rel is None:
+                continue
+            rel = target.rel.rstrip("/")
+            tdoc = lib.documents.get(rel)
+            deps.append(tdoc if tdoc is not None else _stat_key(lib.root / rel))
+        return deps
+
+
+def _same_dependencies(old: list[Any], new: list[Any]) -> bool:
+    return len(old) == len(new) and all(
+        a is b if isinstance(a, Document) or isinstance(b, Document) else a == b
+        for a, b in zip(old, new, strict=True))
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 def _check_link(lib: Library, targets: _Targets, doc: Document, link: Any) -> Iterator[Finding]:
@@ -543,11 +644,17 @@ def check_external(lib: Library, *, timeout: float = 10.0, workers: int = 16,
 RULES = (check_manifest, check_status, check_documents, check_links)
 
 
-def run(lib: Library, *, external: bool = False, **external_options: Any) -> list[Finding]:
-    """All findings for ``lib``, sorted by path and line."""
+def run(lib: Library, *, external: bool = False, links: LinkChecks | None = None,
+        **external_options: Any) -> list[Finding]:
+    """All findings for ``lib``, sorted by path and line. With ``links``, the link rule
+    keeps the findings of unchanged documents from the previous run (see
+    :class:`LinkChecks`)."""
     findings: list[Finding] = []
     for rule in RULES:
-        findings.extend(rule(lib))
+        if rule is check_links and links is not None:
+            findings.extend(links.run(lib))
+        else:
+            findings.extend(rule(lib))
     if external:
         findings.extend(check_external(lib, **external_options))
     return sorted(set(findings))
@@ -561,4 +668,4 @@ def check_root(root: str | Path, **options: Any) -> list[Finding]:
     return run(load(root), **options)
 
 
-__all__ = ["Finding", "ReflibError", "check_root", "did_you_mean", "run"]
+__all__ = ["Finding", "LinkChecks", "ReflibError", "check_root", "did_you_mean", "run"]

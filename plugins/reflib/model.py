@@ -164,15 +164,18 @@ class Library:
     documents: dict[str, Document]
     """Every markdown file, by root-relative path."""
 
-    @property
+    # Derived once (a library's documents are not changed after :func:`load`): pages ask
+    # for them per resource, which would otherwise make a build quadratic in the library.
+
+    @cached_property
     def cards(self) -> dict[str, Document]:
         return {d.stem: d for d in self.documents.values() if d.kind == KIND_CARD}
 
-    @property
+    @cached_property
     def topics(self) -> dict[str, Document]:
         return {d.stem: d for d in self.documents.values() if d.kind == KIND_TOPIC}
 
-    @property
+    @cached_property
     def fulltexts(self) -> dict[str, Document]:
         out = {}
         for d in self.documents.values():
@@ -288,6 +291,16 @@ DocumentCache = dict[str, tuple[tuple[int, int], Document]]
 """Root-relative path -> ((mtime_ns, size), document), for :func:`load` to reuse."""
 
 
+@dataclass
+class ManifestCache:
+    """The parsed manifest and the (mtime_ns, size) it was read at, for :func:`load`."""
+
+    key: tuple[int, int] | None = None
+    doc: manifest.ManifestDoc | None = None
+    reloaded: bool = False
+    """Whether the last :func:`load` parsed the manifest again."""
+
+
 def _stat_key(path: Path) -> tuple[int, int] | None:
     try:
         st = path.stat()
@@ -296,20 +309,17 @@ def _stat_key(path: Path) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
-def load(root: str | Path, cache: DocumentCache | None = None) -> Library:
+def load(root: str | Path, cache: DocumentCache | None = None,
+         manifest_cache: ManifestCache | None = None) -> Library:
     """Load the library at ``root``. Raises :class:`ReflibError` if the manifest is unreadable.
 
     With ``cache`` (kept by the caller between loads, e.g. a long-running ``mkdocs serve``),
     a markdown file whose modification time and size are unchanged is not read again; the
-    cache is updated in place to hold exactly the current files.
+    cache is updated in place to hold exactly the current files. Likewise ``manifest_cache``
+    keeps the parsed manifest (parsing it is most of the cost of a load at 1,000 entries).
     """
     root = Path(root).resolve()
-    try:
-        mdoc = manifest.load(root / paths.MANIFEST)
-    except ReflibError as exc:
-        exc.path = paths.MANIFEST
-        raise
-    mdoc.path = Path(paths.MANIFEST)
+    mdoc = _load_manifest(root, manifest_cache)
     documents = {}
     seen: set[str] = set()
     for path in library_files(root):
@@ -337,3 +347,21 @@ def load(root: str | Path, cache: DocumentCache | None = None) -> Library:
         res.card = documents.get(paths.card_rel(rid))
         resources[rid] = res
     return Library(root, mdoc, resources, documents)
+
+
+def _load_manifest(root: Path, cache: ManifestCache | None) -> manifest.ManifestDoc:
+    path = root / paths.MANIFEST
+    key = _stat_key(path) if cache is not None else None
+    if cache is not None:
+        cache.reloaded = False
+        if key is not None and cache.key == key and cache.doc is not None:
+            return cache.doc
+    try:
+        mdoc = manifest.load(path)
+    except ReflibError as exc:
+        exc.path = paths.MANIFEST
+        raise
+    mdoc.path = Path(paths.MANIFEST)
+    if cache is not None:
+        cache.key, cache.doc, cache.reloaded = key, mdoc, True
+    return mdoc

@@ -11,11 +11,13 @@ MkDocs events.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +30,23 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from . import check, export, frontmatter, mdrewrite, paths, sanitize, sitegen
+from . import check, export, frontmatter, mdrewrite, paths, renderpool, sanitize, sitegen
 from . import history as githistory
 from . import pagefind_index as pf
 from .errors import ReflibError
 from .mdext import BACKLINKS_CLASS, ReflibExtension
-from .model import KIND_CARD, KIND_FULLTEXT, KIND_TOPIC, DocumentCache, Library, load
+from .mdrewrite import EVIDENCE_CLASS
+from .model import (
+    KIND_CARD,
+    KIND_FULLTEXT,
+    KIND_TOPIC,
+    Document,
+    DocumentCache,
+    Library,
+    ManifestCache,
+    load,
+)
+from .navcache import NavMemo
 from .sitecache import OutputCache, PageCache, RenderedPage, Stats, digest
 
 log = logging.getLogger("mkdocs.plugins.reflib")
@@ -109,6 +122,20 @@ class ReflibConfig(base.Config):
     search, with full texts excluded from it (its single index would hold every full text).
     ``none``: no search."""
 
+    nav_cache = c.Type(bool, default=True)
+    """Render each item of Material's navigation once per distinct output instead of once
+    per page: an item whose section does not hold the current page renders alike on every
+    page with the same relative links to it, so its stored HTML is reused (see
+    :mod:`reflib.navcache`). The pages are byte-identical either way; with a large library
+    the navigation is most of the build time. Applies only when the theme's
+    ``partials/nav.html`` and ``partials/nav-item.html`` are Material's own."""
+
+    workers = c.Type(int, default=0)
+    """Processes that render full texts with Python-Markdown while the build goes on (see
+    :mod:`reflib.renderpool`); the pages are byte-identical to rendering them in the build
+    process. ``0`` (default): one per CPU (up to 4) when the full texts add up to 2 MB or
+    more; ``1``: none."""
+
     cache = c.Type(bool, default=True)
     """Under ``mkdocs serve``, keep rendered pages between rebuilds and re-render only pages
     whose inputs changed (their markdown, the backlinks and evidence previews they show, the
@@ -133,6 +160,14 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.serving = False
         self.stats = Stats()
         self.doc_cache: DocumentCache = {}
+        self.manifest_cache = ManifestCache()
+        self.link_checks = check.LinkChecks()
+        self.previews: sitegen.PreviewMemo = {}
+        self.render_memo = sitegen.RenderMemo()
+        self._exported: dict[str, Document] = {}
+        """Markdown sources the last build published, as the model had them then."""
+        self._raw_copied: dict[str, tuple[int, int]] = {}
+        """Raw files the last build published, with their (mtime_ns, size) then."""
         self.page_cache = PageCache()
         self.output_cache = OutputCache()
         self.indexer = pf.Indexer()
@@ -145,6 +180,9 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self._site_dir: Path | None = None
         self._warned_search = False
         self._log_filter = _SkippedPageFilter(self)
+        self.nav_memo: NavMemo | None = None
+        self.render_pool = renderpool.RenderPool()
+        self._deferred: dict[str, tuple[Page, renderpool.Pending]] = {}
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -154,6 +192,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
 
     def on_shutdown(self) -> None:
         self.indexer.stop()
+        self.render_pool.stop()
 
     # --- configuration ----------------------------------------------------------------
 
@@ -213,7 +252,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         cache = self.doc_cache if self.config.cache else None
         before = dict(cache) if cache is not None else {}
         try:
-            lib = load(self.root, cache)
+            lib = load(self.root, cache, self.manifest_cache if cache is not None else None)
         except ReflibError as exc:
             raise PluginError(f"reflib: {exc}") from None
         for finding in lib.manifest.shape_problems:
@@ -221,6 +260,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         if cache is not None:
             self.stats.model_reloaded = sum(1 for rel, v in cache.items()
                                             if before.get(rel) is not v)
+            self.stats.manifest_reparsed = self.manifest_cache.reloaded
         else:
             self.stats.model_reloaded = len(lib.documents)
         return lib
@@ -259,12 +299,15 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             self.stats.model_reused = True
         else:
             lib = self.lib = self._load()
-            self.site = sitegen.SiteData.build(lib)
-            self.pages = sitegen.Pages(lib, self.site)
+            self.site = sitegen.SiteData.build(lib, self.previews if self.config.cache else None)
+            self.render_memo.begin()
+            self.pages = sitegen.Pages(lib, self.site,
+                                       self.render_memo if self.config.cache else None)
             self._findings = self._findings_of(lib)
             self._lib_signature = signature
         assert self.pages is not None
         self.generated = set()
+        raw_copied: dict[str, tuple[int, int]] = {}
         for finding in self._findings:
             log.warning(f"reflib: {finding}")
 
@@ -279,8 +322,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 self._add(files, f)
             if self.config.publish_raw:
                 for rel in self.pages.raw_files(res):
-                    self._add(files, File.generated(config, paths.site_raw_uri(rel),
-                                                    abs_src_path=str(lib.root / rel)))
+                    self._add(files, self._raw_file(config, rel, raw_copied))
         for rid, doc in lib.fulltexts.items():
             f = File.generated(config, paths.site_fulltext_uri(rid), abs_src_path=str(doc.path),
                                inclusion=InclusionLevel.NOT_IN_NAV)
@@ -308,7 +350,32 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             config.mdx_configs, config.use_directory_urls, dict(self.config),
             sorted(f.src_uri for f in files), str(config.validation))
         self.page_cache.retain({f.src_uri for f in files.documentation_pages()})
+        self._raw_copied = raw_copied
+        self._deferred = {}
+        workers = renderpool.workers_for(self.config.workers, sum(
+            doc.path.stat().st_size for doc in lib.fulltexts.values() if doc.path.is_file()))
+        self.render_pool.begin(self._global_key, renderpool.context_for(config, files, self)
+                               if workers > 1 else None, workers)
         return files
+
+    def _raw_file(self, config: MkDocsConfig, rel: str,
+                  copied: dict[str, tuple[int, int]]) -> File:
+        """A published raw file; under serve, one unchanged since the previous build is
+        moved from that build's output instead of copied again (raw files can be large)."""
+        assert self.lib is not None
+        src = str(self.lib.root / rel)
+        f = _RawFile.generated(config, paths.site_raw_uri(rel), abs_src_path=src)
+        if not self.config.cache:
+            return f
+        try:
+            st = os.stat(src)
+        except OSError:
+            return f
+        copied[src] = (st.st_mtime_ns, st.st_size)
+        stash = self.output_cache.stash
+        if stash and self._raw_copied.get(src) == copied[src] and isinstance(f, _RawFile):
+            f.previous = os.path.join(stash, f.dest_uri)
+        return f
 
     def _add(self, files: Files, file: File) -> None:
         existing = files.get_file_from_path(file.src_uri)
@@ -322,10 +389,15 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
     def _findings_of(self, lib: Library) -> list[str]:
         if self.config.checks == "none":
             return []
+        # under serve, documents whose links and link targets are unchanged keep their findings
+        links = self.link_checks if self.config.cache else None
         if self.config.checks == "all":
-            findings = check.run(lib)
+            findings = check.run(lib, links=links)
         else:
-            findings = sorted(set(check.check_links(lib)))
+            findings = sorted(set(links.run(lib) if links is not None
+                                  else check.check_links(lib)))
+        if links is not None:
+            self.stats.checked = links.checked
         return [finding.text() for finding in findings]
 
     # --- pages --------------------------------------------------------------------------
@@ -368,7 +440,43 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             if hit is not None:
                 self._hits[src] = hit
                 page.render = _CachedRender(page, hit)  # type: ignore[method-assign]
+        if rel is not None and src not in self._hits and self.render_pool.active:
+            self._defer(page, markdown, rel)
         return markdown
+
+    def _defer(self, page: Page, markdown: str, rel: str) -> None:
+        """Hand a full text's rendering to a worker (finished in :meth:`_finish_deferred`)."""
+        assert self.lib is not None and self.site is not None
+        doc, rid = self.lib.documents.get(rel), paths.fulltext_id(rel)
+        if doc is None or doc.kind != KIND_FULLTEXT or not rid or EVIDENCE_CLASS in markdown:
+            return
+        site = self.site
+        backlinks = {(rid, anchor): site.backlinks[(rid, anchor)]
+                     for anchor, _ in site.backlinks_of(rid)}
+        pending = self.render_pool.submit(page.file.src_uri, markdown, rid, backlinks)
+        if pending is not None:
+            self._deferred[page.file.src_uri] = (page, pending)
+            page.render = renderpool.Deferred(page)  # type: ignore[method-assign]
+
+    def _finish_deferred(self, config: MkDocsConfig, files: Files) -> None:
+        """Collect the workers' renderings and finish those pages as ``on_page_content``
+        would have."""
+        deferred, self._deferred = self._deferred, {}
+        for src, (page, pending) in deferred.items():
+            result = pending.result()
+            if result is not None:
+                renderpool.apply(page, result, files)
+                self.stats.rendered_elsewhere += 1
+            else:
+                del page.render  # the class's own
+                rel = self._library_rel(page)
+                self.ext.state.src_uri, self.ext.state.enabled = src, True
+                self.ext.state.fulltext_id = paths.fulltext_id(rel or "")
+                page.render(config, files)
+            page.content = self.on_page_content(page.content or "", page=page, config=config,
+                                                files=files)
+        if not self.serving:
+            self.render_pool.stop()
 
     def _resource_of(self, src: str) -> Any:
         assert self.lib is not None
@@ -432,7 +540,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
     @event_priority(100)  # first: later plugins see the page as reflib made it
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str:
-        if self.lib is None:
+        if self.lib is None or page.file.src_uri in self._deferred:
             return html
         src = page.file.src_uri
         rel = self._library_rel(page)
@@ -522,7 +630,13 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             self.output_cache.stash = str(stash)
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
-        """Decide which pages can keep the file written by the previous build."""
+        """Memoize Material's navigation items; decide which pages can keep the file
+        written by the previous build."""
+        self._finish_deferred(config, files)
+        self.nav_memo = None
+        if self.config.nav_cache:
+            memo = NavMemo()
+            self.nav_memo = memo if memo.install(env) else None
         if not self.config.cache or self.lib is None:
             return env
         reusable = set(config.plugins) <= KNOWN_PLUGINS
@@ -572,7 +686,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         if self.lib is not None and self.config.search == "pagefind":
             self._index(site, Path(stash) if stash else None)
         if stash:
-            shutil.rmtree(stash, ignore_errors=True)
+            _remove_in_background(Path(stash))
             self.output_cache.stash = None
 
     def _index(self, site: Path, stash: Path | None) -> None:
@@ -596,11 +710,24 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             encoding="utf-8")
         (site / "llms.txt").write_text(
             export.llms_txt(lib, config.site_name, config.site_url or None), encoding="utf-8")
+        stash = self.output_cache.stash
+        exported: dict[str, Document] = {}
         for doc in lib.documents.values():
-            target = site / paths.markdown_url_for(doc.rel)
-            if doc.error is None and paths.is_safe_relative(paths.markdown_url_for(doc.rel)):
+            url = paths.markdown_url_for(doc.rel)
+            target = site / url
+            if doc.error is None and paths.is_safe_relative(url):
                 target.parent.mkdir(parents=True, exist_ok=True)
+                exported[doc.rel] = doc
+                if stash and self._exported.get(doc.rel) is doc:
+                    # unchanged since the previous build (the same document object): move
+                    # that build's copy instead of copying the file again
+                    try:
+                        os.replace(os.path.join(stash, url), target)
+                        continue
+                    except OSError:
+                        pass
                 shutil.copyfile(doc.path, target)
+        self._exported = exported if self.config.cache else {}
 
     # --- serve ------------------------------------------------------------------------
 
@@ -610,6 +737,39 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 if folder.is_dir():
                     server.watch(str(folder))
         return server
+
+
+class _RawFile(File):
+    """A published raw file that may be moved from the previous build's output."""
+
+    previous: str | None = None
+    """The file as the previous build wrote it, when its source is unchanged since."""
+
+    def copy_file(self, dirty: bool = False) -> None:
+        if self.previous is not None:
+            target = self.abs_dest_path
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            try:
+                os.replace(self.previous, target)
+                return
+            except OSError:
+                pass
+        super().copy_file(dirty)
+
+
+def _remove_in_background(folder: Path) -> None:
+    """Delete the previous build's leftovers without making the rebuild wait for it."""
+    trash = folder.with_name(f"{folder.name}.{os.getpid()}.{next(_TRASH)}.trash")
+    try:
+        folder.rename(trash)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
+                     name="reflib-remove", daemon=True).start()
+
+
+_TRASH = itertools.count()
 
 
 class _CachedRender:

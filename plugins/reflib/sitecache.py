@@ -53,15 +53,23 @@ class Stats:
     """Pages whose rendered content came from the cache."""
     reused: int = 0
     """Pages whose written file was reused (no theme template render)."""
+    rendered_elsewhere: int = 0
+    """Of the pages rendered, those a worker process rendered (:mod:`reflib.renderpool`)."""
     model_reloaded: int = 0
     """Markdown files of the library read again (changed or new)."""
     model_reused: bool = False
     """True when no library file changed, so the model was not rebuilt at all."""
+    manifest_reparsed: bool = False
+    """Whether the manifest was parsed again (it changed, or the first build)."""
+    checked: int = 0
+    """Documents whose links were checked again (the others kept their findings)."""
     rendered_pages: list[str] = field(default_factory=list, repr=False)
 
     def reset(self) -> None:
         self.rendered = self.cached = self.reused = self.model_reloaded = 0
-        self.model_reused = False
+        self.rendered_elsewhere = 0
+        self.model_reused = self.manifest_reparsed = False
+        self.checked = 0
         self.rendered_pages = []
 
 

@@ -14,7 +14,7 @@ import datetime as _dt
 import functools
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from .chart import burndown_svg
 from .history import Snapshot
 from .model import KIND_CARD, Document, Library, Resource
 from .schema import PRIORITIES, STATUSES, TYPES
+from .sitecache import digest
 
 INDEX_URI = "index.md"
 DASHBOARD_URI = "dashboard.md"
@@ -125,6 +126,10 @@ class Backlink:
     kind: str
 
 
+PreviewMemo = dict[tuple[str, str], tuple[Document, "tuple[str, str] | None"]]
+"""``(resource id, anchor)`` -> (the full text it was made from, the preview)."""
+
+
 @dataclass
 class SiteData:
     """What the site derives from the model once per build."""
@@ -134,10 +139,18 @@ class SiteData:
     """``(resource id, anchor)`` -> who cites that heading."""
     _lines: dict[str, list[str]] = field(default_factory=dict)
     _by_rid: dict[str, list[Any]] | None = None
+    previews: PreviewMemo = field(default_factory=dict)
+    """Evidence previews already made, kept across builds by a long-running caller."""
 
     @classmethod
-    def build(cls, lib: Library) -> SiteData:
-        data = cls(lib)
+    def build(cls, lib: Library, previews: PreviewMemo | None = None) -> SiteData:
+        """``previews`` (kept by the caller between builds, e.g. ``mkdocs serve``) holds
+        previews made before; one is used again while its full text is the same
+        :class:`Document` object (:func:`~reflib.model.load` keeps unchanged files')."""
+        data = cls(lib, previews=previews if previews is not None else {})
+        fulltexts = lib.fulltexts
+        for key in [k for k, v in data.previews.items() if fulltexts.get(k[0]) is not v[0]]:
+            del data.previews[key]
         for doc in lib.documents.values():
             for claim in doc.claims:
                 for link in claim.citations:
@@ -175,6 +188,14 @@ class SiteData:
         doc = self.lib.fulltexts.get(rid)
         if doc is None:
             return None
+        known = self.previews.get((rid, anchor))
+        if known is not None and known[0] is doc:
+            return known[1]
+        result = self._preview(doc, anchor)
+        self.previews[(rid, anchor)] = (doc, result)
+        return result
+
+    def _preview(self, doc: Document, anchor: str) -> tuple[str, str] | None:
         lines = self.file_lines(doc)
         span = mdscan.section_range(doc.headings, anchor, len(lines))
         if span is None:
@@ -255,14 +276,57 @@ def _env(root: Path | None) -> jinja2.Environment:
     return env
 
 
-class Pages:
-    """Renders the generated pages of one library."""
+class RenderMemo:
+    """Generated markdown kept across the builds of one ``mkdocs serve``, by a digest of
+    what it shows: a resource's header is rendered again only when the resource's manifest
+    entry, review, files or topics changed. :meth:`begin` starts a build (entries the
+    previous build did not use are dropped)."""
 
-    def __init__(self, lib: Library, site: SiteData | None = None) -> None:
+    def __init__(self) -> None:
+        self.previous: dict[str, str] = {}
+        self.current: dict[str, str] = {}
+
+    def begin(self) -> None:
+        self.previous, self.current = self.current, {}
+
+    def get(self, key: str, make: Callable[[], str]) -> str:
+        value = self.current.get(key)
+        if value is None:
+            value = self.previous.get(key)
+            if value is None:
+                value = make()
+            self.current[key] = value
+        return value
+
+
+class Pages:
+    """Renders the generated pages of one library (with ``memo``, skipping the rendering of
+    resource headers, resource pages and topic listings whose inputs are unchanged)."""
+
+    def __init__(self, lib: Library, site: SiteData | None = None,
+                 memo: RenderMemo | None = None) -> None:
         self.lib = lib
         self.site = site or SiteData.build(lib)
         self.env = _env(lib.root)
         self._raw: dict[str, list[str]] = {}
+        # templates overridden by the library may read anything: no memo then
+        overrides = lib.root / templates.OVERRIDE_DIR / "site"
+        self.memo = memo if memo is not None and not overrides.is_dir() else None
+        self._inputs: dict[str, Any] = {}
+
+    def _memo(self, make: Callable[[], str], *key: Any) -> str:
+        if self.memo is None:
+            return make()
+        return self.memo.get(digest(*key), make)
+
+    def _resource_inputs(self, res: Resource) -> Any:
+        """Everything the package's templates show about ``res`` (a memo key part)."""
+        if res.id not in self._inputs:
+            topics = [(stem, topic.title if (topic := self.lib.topics.get(stem)) else None)
+                      for stem in res.topics]
+            self._inputs[res.id] = [res.entry.data, res.review, res.fulltext is not None,
+                                    res.card is not None, topics, self.raw_files(res)]
+        return self._inputs[res.id]
 
     def raw_files(self, res: Resource) -> list[str]:
         """:func:`raw_files` of ``res``, listed once per :class:`Pages`."""
@@ -317,13 +381,17 @@ class Pages:
     def resource_header(self, res: Resource) -> str:
         """The header block of a resource page (inserted under a card's title)."""
         uri = paths.site_resource_uri(res.id)
-        return self._render("resource_header.md.j2", **self.resource_context(res, uri))
+        return self._memo(
+            lambda: self._render("resource_header.md.j2", **self.resource_context(res, uri)),
+            "resource_header", res.id, self._resource_inputs(res))
 
     def resource_page(self, res: Resource) -> str:
         """The whole page of a resource that has no card."""
         uri = paths.site_resource_uri(res.id)
-        return self._render("resource_page.md.j2", header=self.resource_header(res),
-                            **self.resource_context(res, uri))
+        return self._memo(
+            lambda: self._render("resource_page.md.j2", header=self.resource_header(res),
+                                 **self.resource_context(res, uri)),
+            "resource_page", res.id, self._resource_inputs(res))
 
     def fulltext_header(self, res: Resource | None, doc: Document) -> str:
         """The header block of a full-text page: back to the resource, raw files, provenance."""
@@ -333,16 +401,23 @@ class Pages:
         ctx = self.resource_context(res, uri) if res is not None else {"res": None}
         provenance = [(k, meta[k]) for k in ("converter", "converted", "converted_by")
                       if meta.get(k) not in (None, "")]
-        cited = sum(1 for key in self.site.backlinks if key[0] == rid)
-        return self._render("fulltext_header.md.j2", rid=rid, provenance=provenance,
-                            notes=str(meta.get("conversion_notes") or "").strip(),
-                            source_url=str(meta.get("source_url") or ""), cited=cited, **ctx)
+        cited = len(self.site.backlinks_of(rid))  # headings cited
+        notes = str(meta.get("conversion_notes") or "").strip()
+        source_url = str(meta.get("source_url") or "")
+        return self._memo(
+            lambda: self._render("fulltext_header.md.j2", rid=rid, provenance=provenance,
+                                 notes=notes, source_url=source_url, cited=cited, **ctx),
+            "fulltext_header", rid, self._resource_inputs(res) if res is not None else None,
+            provenance, notes, source_url, cited)
 
     def topic_listing(self, stem: str) -> str:
         """The resources of topic ``stem`` with their badges (shown above the synthesis)."""
         uri = paths.site_src_uri(paths.topic_rel(stem)) or ""
-        rows = [self.resource_context(r, uri) for r in self.lib.topic_resources(stem)]
-        return self._render("topic_listing.md.j2", rows=rows)
+        members = self.lib.topic_resources(stem)
+        return self._memo(
+            lambda: self._render("topic_listing.md.j2",
+                                 rows=[self.resource_context(r, uri) for r in members]),
+            "topic_listing", stem, [self._resource_inputs(r) for r in members])
 
     def index_page(self, title: str = "Library") -> str:
         """The library index: every resource with badges, filterable and sortable."""
