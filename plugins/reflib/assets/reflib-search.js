@@ -87,7 +87,7 @@
           showSubResults: true,
           showImages: false,
           resetStyles: true,
-          pageSize: 5,
+          pageSize: 3,
           excerptLength: 24,
           processResult: processResult,
           translations: { placeholder: "Search cards, topics and full texts" }
