@@ -38,6 +38,7 @@ import tempfile
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -147,14 +148,12 @@ def queries() -> dict[str, str]:
             "two mid": f"{term(800)} {term(1_300)}", "worst": term(first_content_rank())}
 
 
-def _pagefind_query(browser: Any, url: str, query: str) -> dict[str, Any]:
-    """One search in a fresh browser context (empty cache): what it fetched from /pagefind/."""
-    context = browser.new_context()
-    page = context.new_page()
+def _record_responses(page: Any, wanted: Callable[[str], bool]) -> list[tuple[str, int, int]]:
+    """Record (url, bytes, gzipped bytes) of every response whose URL ``wanted`` accepts."""
     loaded: list[tuple[str, int, int]] = []
 
     def on_response(resp: Any) -> None:
-        if "/pagefind/" in resp.url:
+        if wanted(resp.url):
             try:
                 body = resp.body()
             except Exception:
@@ -162,6 +161,14 @@ def _pagefind_query(browser: Any, url: str, query: str) -> dict[str, Any]:
             loaded.append((resp.url, len(body), len(gzip.compress(body, 6))))
 
     page.on("response", on_response)
+    return loaded
+
+
+def _pagefind_query(browser: Any, url: str, query: str) -> dict[str, Any]:
+    """One search in a fresh browser context (empty cache): what it fetched from /pagefind/."""
+    context = browser.new_context()
+    page = context.new_page()
+    loaded = _record_responses(page, lambda u: "/pagefind/" in u)
     page.goto(url + "topics/01-topic-1/")
     page.click(".reflib-search-button")
     page.fill(".pagefind-ui__search-input", query)
@@ -190,17 +197,8 @@ def _lunr_query(browser: Any, url: str, query: str) -> dict[str, Any]:
     """Material's lunr search loads one index whatever the query: its size and the worker."""
     context = browser.new_context()
     page = context.new_page()
-    loaded: list[tuple[str, int, int]] = []
-
-    def on_response(resp: Any) -> None:
-        if "search_index.json" in resp.url or "/workers/search" in resp.url:
-            try:
-                body = resp.body()
-            except Exception:
-                return
-            loaded.append((resp.url, len(body), len(gzip.compress(body, 6))))
-
-    page.on("response", on_response)
+    loaded = _record_responses(
+        page, lambda u: "search_index.json" in u or "/workers/search" in u)
     page.goto(url + "topics/01-topic-1/")
     page.click(".md-search__input")
     page.fill(".md-search__input", query)
