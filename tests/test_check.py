@@ -261,3 +261,22 @@ def test_setext_and_html_anchors_resolve(library: Path) -> None:
     edit(library / "refs/implementation-context.md", "Our code",
          "[s](../sources/alpha/full.md#setext-title) [p](../sources/alpha/full.md#page-3) Our code")
     assert check_root(library) == []
+
+
+def test_raw_files_ignored_by_git_are_reported(library: Path) -> None:
+    """A fetched repo's own .gitignore can hide raw files from the library's git."""
+    import subprocess
+
+    repo = library / "sources/gamma/raw/repo"
+    repo.mkdir(parents=True)
+    (repo / ".gitignore").write_text("*.log\n")
+    (repo / "debug.log").write_text("kept as fetched\n")
+    edit(manifest(library), "raw: [raw/issue.json]", "raw: [raw/issue.json, raw/repo]")
+    subprocess.run(["git", "init", "-q", str(library)], check=True)
+    findings = [f for f in check_root(library) if f.code == "raw-git-ignored"]
+    assert [(f.path, f.line) for f in findings] == [("refs/manifest.yaml", 30)]
+    assert "sources/gamma/raw/repo/debug.log" in findings[0].message
+    assert "git add -f" in findings[0].message
+    subprocess.run(["git", "-C", str(library), "add", "-f", "sources/gamma/raw/repo/debug.log"],
+                   check=True)
+    assert [f for f in check_root(library) if f.code == "raw-git-ignored"] == []

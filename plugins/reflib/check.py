@@ -12,6 +12,7 @@ import difflib
 import posixpath
 import re
 import stat
+import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,6 +226,7 @@ def check_status(lib: Library) -> Iterator[Finding]:
     """The manifest's status of each resource against what exists on disk, both ways."""
     for res in lib.resources.values():
         yield from _check_resource_status(lib, res)
+    yield from _check_git_ignored_raw(lib)
     known = set(lib.resources)
     sources = lib.root / paths.SOURCES_DIR
     if sources.is_dir():
@@ -298,6 +300,35 @@ def _check_resource_status(lib: Library, res: Resource) -> Iterator[Finding]:
     elif review == "approved" and res.card is not None:
         yield _f(MANIFEST, line, "status-behind-disk",
                  f"'{res.id}' has an approved card but is {status}; set 'status: condensed'")
+
+
+def _check_git_ignored_raw(lib: Library) -> Iterator[Finding]:
+    """Raw files that git would not commit (an ignore rule, often a fetched repo's own
+    ``.gitignore``, matches them and they are not tracked): a fresh clone would lack them."""
+    if not (lib.root / ".git").exists():
+        return
+    files = sorted(
+        f"{paths.source_dir_rel(rid)}/{rel}"
+        for rid in lib.resources
+        if paths.is_safe_relative(rid)
+        for rel in _raw_files_on_disk(lib.root / paths.source_dir_rel(rid)))
+    if not files:
+        return
+    try:
+        proc = subprocess.run(["git", "-C", str(lib.root), "check-ignore", "--stdin", "-z"],
+                              input="\0".join(files) + "\0", capture_output=True, text=True,
+                              timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return
+    if proc.returncode not in (0, 1):
+        return
+    for rel in sorted(p for p in proc.stdout.split("\0") if p):
+        rid = rel.split("/")[1]
+        res = lib.resources.get(rid)
+        line = res.entry.line_of("raw") if res else 1
+        yield _f(MANIFEST, line, "raw-git-ignored",
+                 f"'{rid}': {rel} is ignored by git (a .gitignore rule matches it), so a "
+                 f"clone will lack it; commit it with 'git add -f {rel}'")
 
 
 def posix_norm(path: str) -> str:
