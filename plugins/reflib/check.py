@@ -268,7 +268,7 @@ def _check_resource_status(lib: Library, res: Resource) -> Iterator[Finding]:
         if target.is_dir():
             covered.update(f for f in on_disk if f == item or f.startswith(item.rstrip("/") + "/"))
         else:
-            covered.add(posix_norm(item))
+            covered.add(posixpath.normpath(item))
     unlisted = sorted(on_disk - covered)
     if rank == 0 and on_disk:
         yield _f(MANIFEST, line, "status-behind-disk",
@@ -329,11 +329,6 @@ def _check_git_ignored_raw(lib: Library) -> Iterator[Finding]:
         yield _f(MANIFEST, line, "raw-git-ignored",
                  f"'{rid}': {rel} is ignored by git (a .gitignore rule matches it), so a "
                  f"clone will lack it; commit it with 'git add -f {rel}'")
-
-
-def posix_norm(path: str) -> str:
-    """``path`` with ``./`` and doubled slashes removed."""
-    return posixpath.normpath(path)
 
 
 # --- front matter -----------------------------------------------------------------------
@@ -406,8 +401,9 @@ def _check_raw_hashes(lib: Library, doc: Document, res: Resource,
             yield _f(doc.rel, line, "fulltext-stale",
                      f"{rel} changed since its conversion (sha256 differs); re-convert with "
                      f"'reflib convert {res.id}'")
+    recorded = {posixpath.normpath(str(k)) for k in hashes}
     for item in res.raw:
-        if item not in hashes and posix_norm(item) not in {posix_norm(str(k)) for k in hashes}:
+        if posixpath.normpath(item) not in recorded:
             yield _f(doc.rel, line, "fulltext-stale",
                      f"raw file {item} is listed in the manifest but was not part of the "
                      f"conversion; re-convert with 'reflib convert {res.id}'")

@@ -153,7 +153,7 @@ class EvidenceProcessor(Treeprocessor):
             li = etree.SubElement(ul, "li")
             to_uri = paths.site_src_uri(item.source_rel) or ""
             a = etree.SubElement(li, "a", {
-                "href": paths.site_link(self.state.src_uri, to_uri, item.anchor or None),
+                "href": paths.relative_link(self.state.src_uri, to_uri, item.anchor or None),
                 "class": f"reflib-backlink reflib-backlink--{item.kind}",
             })
             a.text = AtomicString(item.label)

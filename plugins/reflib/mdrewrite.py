@@ -19,11 +19,6 @@ from urllib.parse import urljoin
 
 from . import mdscan, paths
 
-# The scanner's own patterns, so the rewrite finds exactly the links the checker checks.
-INLINE_LINK = mdscan.INLINE_LINK
-REF_DEF = mdscan.REF_DEF
-mask_code_spans = mdscan.mask_code_spans
-
 EVIDENCE_CLASS = "reflib-evidence"
 CLAIM_CLASS = "reflib-claim"
 _CLAIM_ITEM = re.compile(r"^( {0,3}(\d{1,9})[.)][ \t]+)")
@@ -40,8 +35,6 @@ class Rewrite:
     """How many link targets were rewritten."""
     claims: list[str] = field(default_factory=list)
     """The claim anchors inserted."""
-    evidence_targets: list[str] = field(default_factory=list)
-    """The targets of the marked evidence links, as written in the output."""
 
 
 def _links_per_line(scan: mdscan.ScanResult, first_line: int) -> dict[int, bool]:
@@ -70,8 +63,9 @@ class _Context:
 
 
 def _rewrite_line(line: str, ctx: _Context, evidence: bool, result: Rewrite) -> str:
-    masked = mask_code_spans(line)
-    ref = REF_DEF.match(masked)
+    # the scanner's own patterns, so the rewrite finds exactly the links the checker checks
+    masked = mdscan.mask_code_spans(line)
+    ref = mdscan.REF_DEF.match(masked)
     if ref:
         new = ctx.target(_unwrap(ref.group(2)))
         if new is not None:
@@ -80,7 +74,7 @@ def _rewrite_line(line: str, ctx: _Context, evidence: bool, result: Rewrite) -> 
         return line
     out: list[str] = []
     pos = 0
-    for m in INLINE_LINK.finditer(masked):
+    for m in mdscan.INLINE_LINK.finditer(masked):
         target = line[m.start(3):m.end(3)]
         new = ctx.target(_unwrap(target)) if target else None
         out.append(line[pos:m.start(3)])
@@ -94,7 +88,6 @@ def _rewrite_line(line: str, ctx: _Context, evidence: bool, result: Rewrite) -> 
         if evidence and m.group(1) != "!":
             out.append("{: ." + EVIDENCE_CLASS + " }")
             result.evidence += 1
-            result.evidence_targets.append(new if new is not None else _unwrap(target))
     out.append(line[pos:])
     return "".join(out)
 

@@ -204,7 +204,8 @@ def resolve_link(source_rel: str, target: str) -> LinkTarget:
 
 
 def relative_link(from_rel: str, to_rel: str, fragment: str | None = None) -> str:
-    """A relative link from file ``from_rel`` to ``to_rel`` (both root-relative)."""
+    """A relative link from file ``from_rel`` to ``to_rel`` (both relative to one base: the
+    library root, or the site's docs folder for ``src_uri``s, which MkDocs resolves)."""
     link = posixpath.relpath(to_rel, posixpath.dirname(from_rel) or ".")
     if fragment:
         link += "#" + fragment
@@ -341,14 +342,6 @@ def site_src_uri(rel: str) -> str | None:
     return None
 
 
-def site_link(from_uri: str, to_uri: str, fragment: str | None = None) -> str:
-    """A relative link between two site ``src_uri``s (MkDocs resolves it to a URL)."""
-    link = posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
-    if fragment:
-        link += "#" + fragment
-    return link
-
-
 def site_rewrite_link(source_rel: str, target: str) -> str | None:
     """Rewrite a link written in library file ``source_rel`` for the site.
 
@@ -370,4 +363,4 @@ def site_rewrite_link(source_rel: str, target: str) -> str | None:
         return None
     if rel.startswith(REFS_DIR + "/") and source_rel.startswith(REFS_DIR + "/"):
         return None
-    return site_link(from_uri, to_uri, resolved.fragment)
+    return relative_link(from_uri, to_uri, resolved.fragment)

@@ -338,7 +338,7 @@ class Pages:
         return self.env.get_template(f"site/{name}").render(**context)
 
     def _link(self, from_uri: str, to_uri: str, fragment: str | None = None) -> str:
-        return paths.site_link(from_uri, to_uri, fragment)
+        return paths.relative_link(from_uri, to_uri, fragment)
 
     def _topic_links(self, res: Resource, from_uri: str) -> list[dict[str, str]]:
         out = []
