@@ -247,3 +247,45 @@ def test_rebuild_rechecks_links_into_a_changed_file(
     finally:
         plugin.indexer.wait(60)
         plugin.on_shutdown()
+
+
+def _fragments(bundle: Path) -> dict[str, dict[str, object]]:
+    """Every page Pagefind indexed in ``bundle``, by URL, as its fragment holds it."""
+    import gzip
+
+    out: dict[str, dict[str, object]] = {}
+    for path in (bundle / "fragment").iterdir():
+        data = gzip.decompress(path.read_bytes())
+        assert data[:12] == b"pagefind_dcd"
+        fragment = json.loads(data[12:])
+        out[fragment["url"]] = fragment
+    return out
+
+
+def test_index_equals_indexing_the_written_site(tmp_path: Path) -> None:
+    """Pagefind reads small documents, not the built pages: the index holds the same pages
+    with the same text, titles, filters, metadata, anchors and language as indexing the
+    written site (here with a doc that has no h1, so its title comes from <title>)."""
+    import subprocess
+    import sys
+
+    root = make_library(tmp_path / "lib")
+    (root / "refs/notes.md").write_text("Some notes on lighthouses, with no heading.\n\n"
+                                        "## Later\n\nMore about beacons.\n")
+    built = build(root, strict=False)
+    assert built.returncode == 0, built.log
+    direct = tmp_path / "direct"
+    subprocess.run([sys.executable, "-m", "pagefind", "--site", str(built.site),
+                    "--output-path", str(direct), "--quiet"], check=True)
+    ours = _fragments(built.site / "pagefind")
+    theirs = _fragments(direct)
+    assert "/sources/alpha/" in ours and "/resources/alpha/" in ours
+    assert ours["/notes/"]["meta"]["title"] == "Notes"  # type: ignore[index]
+    assert ours.keys() == theirs.keys()
+    for url, fragment in ours.items():
+        assert fragment == theirs[url], url
+    entry = json.loads((built.site / "pagefind/pagefind-entry.json").read_text())
+    assert entry["languages"].keys() == {"en"}
+    other = json.loads((direct / "pagefind-entry.json").read_text())
+    assert {k: (v["page_count"], v["wasm"]) for k, v in entry["languages"].items()} == \
+        {k: (v["page_count"], v["wasm"]) for k, v in other["languages"].items()}

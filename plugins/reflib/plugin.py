@@ -171,6 +171,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.page_cache = PageCache()
         self.output_cache = OutputCache()
         self.indexer = pf.Indexer()
+        self.search_input = pf.SearchInput()
         self._lib_signature: str | None = None
         self._findings: list[str] = []
         self._hits: dict[str, RenderedPage] = {}
@@ -192,6 +193,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
 
     def on_shutdown(self) -> None:
         self.indexer.stop()
+        self.search_input.remove()
         self.render_pool.stop()
 
     # --- configuration ----------------------------------------------------------------
@@ -618,6 +620,8 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.indexer.stop()
+        if self.config.search == "pagefind":
+            self.search_input.begin()
         self.output_cache.begin()
         self.output_cache.stash = None
         site = Path(config.site_dir)
@@ -670,13 +674,31 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
     @event_priority(-100)  # last: the reused file is the final output
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         src = page.file.src_uri
-        if src not in self._reuse or self.output_cache.stash is None:
+        reused = src in self._reuse and self.output_cache.stash is not None
+        if self.config.search == "pagefind" and page.content and pf.is_marked(page.content):
+            self._add_to_search(page, output, reused)
+        if not reused:
             return output
+        assert self.output_cache.stash is not None
         target = Path(page.file.abs_dest_path)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(os.path.join(self.output_cache.stash, page.file.dest_uri), target)
         self.stats.reused += 1
         return ""  # MkDocs writes nothing for an empty output
+
+    def _add_to_search(self, page: Page, output: str, reused: bool) -> None:
+        """Give Pagefind the page's marked content (see :class:`pf.SearchInput`)."""
+        dest = page.file.dest_uri
+        if reused:
+            if self.search_input.keep(dest):
+                return
+            # the written page is the previous build's: its head is in that file
+            assert self.output_cache.stash is not None
+            with open(os.path.join(self.output_cache.stash, dest), encoding="utf-8",
+                      errors="replace") as f:
+                output = f.read(65536)
+        assert page.content is not None
+        self.search_input.add(dest, pf.document(output, page.content))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site = Path(config.site_dir)
@@ -690,17 +712,25 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             self.output_cache.stash = None
 
     def _index(self, site: Path, stash: Path | None) -> None:
+        pages = self.search_input.finish()
+        # the indexer runs while this process lives: hand freed heap back to the system
+        pf.release_free_memory()
+        source = self.search_input.folder
+        assert source is not None
         if self.serving and self.config.cache:
             # serve: keep the previous index until the new one is written in the background
             if stash is not None and (stash / pf.BUNDLE_DIR).is_dir():
                 (stash / pf.BUNDLE_DIR).rename(site / pf.BUNDLE_DIR)
-            self.indexer.start(site)
+            self.indexer.start(source, site)
             return
         try:
-            seconds = self.indexer.run(site)
+            seconds = self.indexer.run(source, site)
         except ReflibError as exc:
             raise PluginError(f"reflib: {exc}") from None
-        log.info(f"reflib: Pagefind indexed the site in {seconds:.1f} s")
+        finally:
+            if not self.serving:
+                self.search_input.remove()
+        log.info(f"reflib: Pagefind indexed {pages} pages in {seconds:.1f} s")
 
     def _write_exports(self, site: Path, config: MkDocsConfig) -> None:
         assert self.lib is not None
