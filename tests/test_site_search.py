@@ -135,6 +135,10 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path) -> None:
     assert plugin.stats.rendered > 8 and plugin.stats.cached == 0
     assert "sources/alpha/index.md" in plugin.stats.rendered_pages
     plugin.indexer.wait(60)
+    search_input = plugin.search_input.folder
+    assert search_input is not None and not search_input.is_relative_to(root)
+    alpha_doc = search_input / "sources/alpha/index.html"
+    alpha_written = alpha_doc.stat().st_mtime_ns
 
     card = root / "refs/resources/beta.md"
     card.write_text(card.read_text() + "\nA freshly edited sentence about lighthouses.\n")
@@ -167,6 +171,10 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path) -> None:
     assert plugin.indexer.error is None
     assert (root / "site/pagefind/pagefind-entry.json").is_file()
     assert not (root / "site.reflib-prev").exists()
+    # the index has the edit; Pagefind's copy of the unchanged full text was not rewritten
+    indexed = _fragments(root / "site/pagefind")
+    assert "lighthouses" in str(indexed["/resources/beta/"]["content"])
+    assert alpha_doc.stat().st_mtime_ns == alpha_written
 
     # nothing changed: the model is not even reloaded
     third = config()
@@ -188,6 +196,7 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path) -> None:
     assert 'data-pagefind-filter="priority:medium"' in (
         root / "site/sources/alpha/index.html").read_text()
     plugin.on_shutdown()
+    assert not search_input.exists()
 
 
 def test_rebuild_rechecks_links_into_a_changed_file(
@@ -289,3 +298,43 @@ def test_index_equals_indexing_the_written_site(tmp_path: Path) -> None:
     other = json.loads((direct / "pagefind-entry.json").read_text())
     assert {k: (v["page_count"], v["wasm"]) for k, v in entry["languages"].items()} == \
         {k: (v["page_count"], v["wasm"]) for k, v in other["languages"].items()}
+
+
+def test_search_input_writes_changed_documents_and_drops_gone_pages() -> None:
+    source = pagefind_index.SearchInput()
+    folder = source.begin()
+    source.add("a/index.html", "<p>one</p>")
+    source.add("b/index.html", "<p>two</p>")
+    assert source.finish() == 2
+    a_written = (folder / "a/index.html").stat().st_mtime_ns
+
+    assert source.begin() == folder  # kept between builds
+    source.add("a/index.html", "<p>one</p>")  # unchanged: not written again
+    assert source.keep("c/index.html") is False  # nothing to keep
+    assert source.finish() == 1
+    assert (folder / "a/index.html").stat().st_mtime_ns == a_written
+    assert not (folder / "b/index.html").exists()
+
+    source.begin()
+    assert source.keep("a/index.html") is True
+    source.add("b/index.html", "<p>back</p>")
+    assert source.finish() == 2
+    assert (folder / "b/index.html").read_text() == "<p>back</p>"
+    source.remove()
+    assert not folder.exists()
+
+
+def test_document_keeps_what_pagefind_reads() -> None:
+    body = pagefind_index.wrap("<p>text</p>", [("kind", "card")], [])
+    output = ('<!doctype html><html lang="de" class="no-js"><head><title>T - S</title>'
+              '<link rel="stylesheet" href="x.css"></head><body><nav>chrome</nav><article>'
+              f'<h1>Theme heading</h1>{body}</article><footer>f</footer></body></html>')
+    doc = pagefind_index.document(output, body)
+    assert doc.startswith('<!doctype html>\n<html lang="de" class="no-js">')
+    assert "<title>T - S</title>" in doc and "<h1>Theme heading</h1>" + body in doc
+    assert "chrome" not in doc and "x.css" not in doc and "<footer>" not in doc
+    # an h1 inside the content stays where it is, and is not duplicated before it
+    inner = pagefind_index.wrap("<h1>Own</h1><p>x</p>", [], [])
+    doc = pagefind_index.document(f'<html lang="en"><body><article>{inner}</article>'
+                                  '<h1>later</h1></body></html>', inner)
+    assert doc.count("<h1>") == 1 and "later" not in doc
