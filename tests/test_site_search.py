@@ -191,6 +191,8 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path) -> None:
     assert plugin.stats.manifest_reparsed and plugin.stats.checked >= 3
     gamma = BeautifulSoup((root / "site/resources/gamma/index.html").read_text(), "html.parser")
     assert "Gamma report" in gamma.select_one("article").get_text()
+    index = BeautifulSoup((root / "site/index.html").read_text(), "html.parser")
+    assert "Gamma report" in index.select_one(".reflib-index").get_text()
     alpha = (root / "site/resources/alpha/index.html").read_text()
     assert "reflib-priority--medium" in alpha and "reflib-priority--high" not in alpha
     assert 'data-pagefind-filter="priority:medium"' in (

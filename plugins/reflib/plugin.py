@@ -184,6 +184,8 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.nav_memo: NavMemo | None = None
         self.render_pool = renderpool.RenderPool()
         self._deferred: dict[str, tuple[Page, renderpool.Pending]] = {}
+        self._made_folders: set[str] = set()
+        """Folders of the site made in this build."""
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -436,7 +438,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         if self.config.search == "material" and rel is not None and paths.fulltext_id(rel):
             page.meta["search"] = {"exclude": True}
         if self.config.cache and src != sitegen.DASHBOARD_URI:
-            key = digest(self._global_key, src, original, deps)
+            key = self._keys.get(src) or digest(self._global_key, src, original, deps)
             self._keys[src] = key
             hit = self.page_cache.get(src, key)
             if hit is not None:
@@ -520,9 +522,11 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                         cited = lib.resources.get(cited_id)
                         deps.append([link.target, cited.title if cited else cited_id,
                                      site.preview(cited_id, target.fragment or "")])
-        if self.config.cache and src != sitegen.DASHBOARD_URI and \
-                self.page_cache.get(src, digest(self._global_key, src, markdown, deps)):
-            return markdown
+        if self.config.cache and src != sitegen.DASHBOARD_URI:
+            # the page's cache key (on_page_markdown uses it: the markdown is hashed once)
+            key = self._keys[src] = digest(self._global_key, src, markdown, deps)
+            if self.page_cache.get(src, key):
+                return markdown
         first_line, claims = 1, []
         if doc is not None:
             first_line, same = _first_line(doc, markdown)
@@ -620,6 +624,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.indexer.stop()
+        self._made_folders = set()
         if self.config.search == "pagefind":
             self.search_input.begin()
         self.output_cache.begin()
@@ -681,10 +686,17 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             return output
         assert self.output_cache.stash is not None
         target = Path(page.file.abs_dest_path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder_for(target)
         os.replace(os.path.join(self.output_cache.stash, page.file.dest_uri), target)
         self.stats.reused += 1
         return ""  # MkDocs writes nothing for an empty output
+
+    def _folder_for(self, target: Path) -> None:
+        """Make ``target``'s folder (once per build: thousands of files share a few)."""
+        folder = str(target.parent)
+        if folder not in self._made_folders:
+            os.makedirs(folder, exist_ok=True)
+            self._made_folders.add(folder)
 
     def _add_to_search(self, page: Page, output: str, reused: bool) -> None:
         """Give Pagefind the page's marked content (see :class:`pf.SearchInput`)."""
@@ -746,7 +758,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             url = paths.markdown_url_for(doc.rel)
             target = site / url
             if doc.error is None and paths.is_safe_relative(url):
-                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folder_for(target)
                 exported[doc.rel] = doc
                 if stash and self._exported.get(doc.rel) is doc:
                     # unchanged since the previous build (the same document object): move

@@ -398,7 +398,6 @@ class Pages:
         rid = paths.fulltext_id(doc.rel) or ""
         uri = paths.site_fulltext_uri(rid)
         meta = doc.meta or {}
-        ctx = self.resource_context(res, uri) if res is not None else {"res": None}
         provenance = [(k, meta[k]) for k in ("converter", "converted", "converted_by")
                       if meta.get(k) not in (None, "")]
         cited = len(self.site.backlinks_of(rid))  # headings cited
@@ -406,7 +405,9 @@ class Pages:
         source_url = str(meta.get("source_url") or "")
         return self._memo(
             lambda: self._render("fulltext_header.md.j2", rid=rid, provenance=provenance,
-                                 notes=notes, source_url=source_url, cited=cited, **ctx),
+                                 notes=notes, source_url=source_url, cited=cited,
+                                 **(self.resource_context(res, uri) if res is not None
+                                    else {"res": None})),
             "fulltext_header", rid, self._resource_inputs(res) if res is not None else None,
             provenance, notes, source_url, cited)
 
@@ -421,6 +422,11 @@ class Pages:
 
     def index_page(self, title: str = "Library") -> str:
         """The library index: every resource with badges, filterable and sortable."""
+        resources = self.lib.resources.values()
+        return self._memo(lambda: self._index_page(title), "index", title,
+                          [(r.id, self._resource_inputs(r)) for r in resources])
+
+    def _index_page(self, title: str) -> str:
         rows = [self.resource_context(r, INDEX_URI) for r in self.lib.resources.values()]
         present = {
             "type": _ordered({r.type for r in self.lib.resources.values()}, TYPES),
