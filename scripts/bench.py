@@ -346,6 +346,10 @@ def main() -> int:
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="reflib-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    pagefind = subprocess.run([sys.executable, "-m", "pagefind", "--version"],
+                              capture_output=True, text=True).stdout.strip().splitlines()
+    print(f"{pagefind[-1] if pagefind else 'pagefind: not installed'}; "
+          f"{os.cpu_count()} CPUs", flush=True)
     try:
         for n in [int(x) for x in args.sizes.split(",") if x.strip()]:
             run_size(work, n, args.size_kb)
