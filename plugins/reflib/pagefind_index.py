@@ -18,6 +18,7 @@ wait for the index).
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import hashlib
 import html
@@ -137,6 +138,8 @@ class SearchInput:
         if self.folder is None or not self.folder.is_dir():
             self.folder = Path(tempfile.mkdtemp(prefix="reflib-pagefind-"))
             self._digests = {}
+            # also when the build stops early or serve ends without the shutdown event
+            atexit.register(shutil.rmtree, self.folder, True)
         self._seen = set()
         return self.folder
 
