@@ -94,7 +94,7 @@ def release_free_memory() -> None:
     A no-op where the C library has no ``malloc_trim``."""
     try:
         trim = ctypes.CDLL(None).malloc_trim
-    except (AttributeError, OSError):
+    except (AttributeError, OSError, TypeError):  # not glibc; Windows has no CDLL(None)
         return
     trim(0)
 
