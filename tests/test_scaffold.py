@@ -3,6 +3,7 @@ never overwrite."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -89,6 +90,24 @@ def test_init_keeps_existing_files(tmp_path: Path, capsys: pytest.CaptureFixture
     assert cli("init", str(root), "--no-git") == 0
     assert (root / "README.md").read_text() == "mine\n"
     assert "kept existing README.md" in capsys.readouterr().err
+
+
+def test_init_json_lists_created_and_kept_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "README.md").write_text("mine\n")
+    capsys.readouterr()
+    assert cli("init", str(root), "--no-git", "--json") == 0
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert report["root"] == str(root.resolve())
+    assert report["kept"] == ["README.md"]
+    assert "mkdocs.yml" in report["created"] and "refs/manifest.yaml" in report["created"]
+    assert "README.md" not in report["created"]
+    assert all((root / rel).is_file() for rel in report["created"])
+    assert report["git"] is False
+    assert out.err == ""
 
 
 def test_init_then_topic_card_review_passes_check(tmp_path: Path,

@@ -6,7 +6,9 @@ empty ``resources: []``), the folders ``refs/resources/``, ``refs/topics/`` and 
 installs reflib and runs ``reflib check --format github`` and ``mkdocs build --strict``, a
 ``.pre-commit-config.yaml`` with a local ``reflib check`` hook, a ``.gitignore`` and a
 README, then runs ``git init`` unless the folder is already in a git work tree. Templates:
-``scaffold/init/*.j2``, overridable under ``DIR/.reflib/templates/``. Exit status: 0 created,
+``scaffold/init/*.j2``, overridable under ``DIR/.reflib/templates/``. With ``--json`` it
+prints ``{"root", "created", "kept", "git"}`` (files written, existing files left as they
+were, whether ``git init`` ran) instead of the messages. Exit status: 0 created,
 1 the folder already holds a library (mkdocs.yml or refs/manifest.yaml); other existing files
 are kept and reported.
 """
@@ -14,6 +16,7 @@ are kept and reported.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -33,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what CI passes to 'pip install' (default: "
                         f"{scaffold.default_install_spec()!r})")
     parser.add_argument("--no-git", action="store_true", help="do not run 'git init'")
+    parser.add_argument("--json", action="store_true",
+                        help="print what was created and kept as JSON")
 
 
 def _in_git_tree(folder: Path) -> bool:
@@ -55,19 +60,26 @@ def run(args: argparse.Namespace) -> int:
     for folder in scaffold.INIT_DIRS:
         files[f"{folder}/.gitkeep"] = ""
     git = not args.no_git and shutil.which("git") is not None and not _in_git_tree(target)
-    kept = []
+    created, kept = [], []
     for rel, text in files.items():
         try:
             scaffold.create_new(target / rel, text)
+            created.append(rel)
         except FileExistsError:
             kept.append(rel)
-    for rel in kept:
-        print(f"kept existing {rel}", file=sys.stderr)
+    if not args.json:
+        for rel in kept:
+            print(f"kept existing {rel}", file=sys.stderr)
     if git:
         result = subprocess.run(["git", "init", "-q", str(target)], capture_output=True,
                                 text=True, check=False)
         if result.returncode != 0:
+            git = False
             print(f"reflib: init: git init failed: {result.stderr.strip()}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"root": str(target), "created": sorted(created),
+                          "kept": sorted(kept), "git": git}, indent=2))
+        return 0
     print(f"created library in {target}")
     print("next: add resources to refs/manifest.yaml, then 'reflib status'", file=sys.stderr)
     return 0
