@@ -217,9 +217,14 @@ def generate(root: Path, n: int, size_kb: int = 100, seed: int = 7) -> Path:
         if status in ("converted", "condensed"):
             body, anchors = fulltext_body(rng, title, size_kb)
             digest = sha256_path(root / f"sources/{rid}/raw/page.html")
+            # one in five is a hand conversion (read page by page): no hashes, as authors write it
+            provenance = ("converter: manual\nconversion_notes: |\n  p.3: table kept as text\n"
+                          if i % 5 == 4 else
+                          f"converter: reflib 0.1.0 html\nconverted: 2026-11-01\n"
+                          f"raw_sha256:\n  raw/page.html: {digest}\n")
             (root / f"sources/{rid}/full.md").write_text(
-                f"---\nid: {rid}\ntitle: \"{title}\"\ntier: 2\nconverter: reflib 0.1.0 html\n"
-                f"converted: 2026-11-01\nraw_sha256:\n  raw/page.html: {digest}\n---\n{body}")
+                f"---\nid: {rid}\ntitle: \"{title}\"\nsource_url: https://example.org/{rid}\n"
+                f"tier: 2\n{provenance}---\n{body}")
             if status == "condensed":
                 claims = []
                 for c in range(1, 6):

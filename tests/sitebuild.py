@@ -43,12 +43,14 @@ class Build:
 
 
 def build(root: Path, config: str = SMALLEST_CONFIG, strict: bool = True,
-          tool: str = "mkdocs") -> Build:
-    """Write ``mkdocs.yml`` and build the site of the library at ``root``."""
+          tool: str = "mkdocs", extra: list[str] | None = None) -> Build:
+    """Write ``mkdocs.yml`` and build the site of the library at ``root`` (``extra``: more
+    command-line options, e.g. ``-q``)."""
     (root / "mkdocs.yml").write_text(config, encoding="utf-8")
     cmd = [sys.executable, "-m", tool, "build", "-f", "mkdocs.yml"]
     if strict:
         cmd.append("--strict")
+    cmd.extend(extra or [])
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     return Build(root, proc.returncode, proc.stdout + proc.stderr)

@@ -4,6 +4,7 @@ reported with the file, line and rule."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -106,9 +107,16 @@ CASES: list[tuple[str, Breakage, str, str, int | None, str]] = [
     ("full text unknown key", lambda r: edit(r / "sources/beta/full.md", "tier: 2",
                                              "tier: 2\nconverterr: x"),
      "fulltext-unknown-key", "sources/beta/full.md", 6, "did you mean 'converter'"),
-    ("full text missing key", lambda r: edit(r / "sources/beta/full.md",
-                                             'converter: "reflib 0.1.0 html"\n', ""),
-     "fulltext-missing-key", "sources/beta/full.md", 1, "'converter' is missing"),
+    ("full text missing key", lambda r: edit(r / "sources/beta/full.md", "tier: 2\n", ""),
+     "fulltext-missing-key", "sources/beta/full.md", 1, "'tier' is missing"),
+    ("converter output without hashes", lambda r: edit(r / "sources/beta/full.md",
+                                                       "converted: 2026-11-01\n", ""),
+     "fulltext-missing-key", "sources/beta/full.md", 1, "'converted' is missing (written by "
+     "every reflib converter"),
+    ("full text without source_url", lambda r: edit(r / "sources/beta/full.md",
+                                                    "source_url: https://example.org/beta\n", ""),
+     "fulltext-missing-key", "sources/beta/full.md", 1,
+     "'source_url' is missing (the manifest's url is https://example.org/beta)"),
     ("full text without front matter", lambda r: (r / "sources/beta/full.md").write_text(
         "# One\n\n## Setup\n\n# Two\n\n## Setup\n"),
      "fulltext-front-matter", "sources/beta/full.md", 1, "no front matter"),
@@ -117,10 +125,10 @@ CASES: list[tuple[str, Breakage, str, str, int | None, str]] = [
      "fulltext-stale", "sources/beta/full.md", 8, "raw/two.html changed since its conversion"),
     ("malformed front matter", lambda r: edit(r / "sources/beta/full.md", "tier: 2",
                                               "tier: [2"),
-     "unreadable", "sources/beta/full.md", 6, "not valid YAML"),
+     "front-matter-syntax", "sources/beta/full.md", 6, "not valid YAML"),
     ("unclosed front matter", lambda r: (r / "refs/resources/beta.md").write_text(
         "---\nid: beta\nreview: draft\n# Beta\n"),
-     "unreadable", "refs/resources/beta.md", 1, "never closed"),
+     "front-matter-syntax", "refs/resources/beta.md", 1, "never closed"),
     ("not utf-8", lambda r: (r / "refs/resources/beta.md").write_bytes(b"\xff\xfe# x\n"),
      "unreadable", "refs/resources/beta.md", 1, "UTF-8"),
     ("card id mismatch", lambda r: edit(r / "refs/resources/beta.md", "id: beta", "id: gamma"),
@@ -191,13 +199,34 @@ def test_breakage_is_reported(
         assert line in [f.line for f in hit], [f.text() for f in hit]
 
 
-def test_malformed_manifest_names_line_and_column(library: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_manifest_is_a_finding_in_every_format(
+        library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A YAML syntax error is a finding with file, line, column and code (exit 1), in text,
+    JSON and GitHub formats alike; the pages are still checked on their own."""
     edit(manifest(library), "    type: blog\n", "    type: [blog\n")
-    assert main(["--root", str(library), "check"]) == 2
-    err = capsys.readouterr().err
-    assert "refs/manifest.yaml:35:" in err or "refs/manifest.yaml:36:" in err
-    assert "not valid YAML" in err
+    edit(library / "refs/resources/alpha.md", "full.md#results-1", "full.md#results-9")
+    assert main(["--root", str(library), "check"]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"^refs/manifest\.yaml:3[56]:\d+: manifest is not valid YAML: .* "
+                     r"\[manifest-syntax\]$", out, re.M), out
+    assert "refs/resources/alpha.md:13:" in out  # the pages' own findings are kept
+    assert main(["--root", str(library), "check", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    syntax = [f for f in data if f["code"] == "manifest-syntax"]
+    assert len(syntax) == 1
+    assert syntax[0]["path"] == "refs/manifest.yaml"
+    assert syntax[0]["line"] in (35, 36) and syntax[0]["column"] > 0
+    assert main(["--root", str(library), "check", "--format", "github"]) == 1
+    gh = capsys.readouterr().out
+    assert re.search(r"^::error file=refs/manifest\.yaml,line=3[56],col=\d+,"
+                     r"title=reflib manifest-syntax::manifest is not valid YAML", gh, re.M), gh
+
+
+def test_malformed_front_matter_is_a_finding_with_column(library: Path) -> None:
+    edit(library / "refs/resources/beta.md", "review: draft", "review: [draft")
+    findings = [f for f in check_root(library) if f.code == "front-matter-syntax"]
+    assert [(f.path, f.line > 1, f.column > 0) for f in findings] == [
+        ("refs/resources/beta.md", True, True)]
 
 
 def test_missing_manifest_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -224,7 +253,7 @@ def test_text_format_is_path_line_message(library: Path,
     assert main(["--root", str(library), "check"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("refs/resources/alpha.md:13: evidence ")
+    assert re.match(r"refs/resources/alpha\.md:13:\d+: evidence ", lines[0]), lines[0]
     assert lines[0].endswith("[evidence-anchor]")
 
 

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from reflib import approval
 from reflib.check import check_root
 from reflib.cli import main
 from reflib.errors import ReflibError
-from reflib.review import set_front_matter
+from reflib.frontmatter import set_keys as set_front_matter
+from reflib.model import load
 
 TODAY = _dt.date.today().isoformat()
 
@@ -43,8 +45,13 @@ def test_approve_edits_only_front_matter_and_status(library: Path,
     code, out, _ = review(library, capsys, "beta", "--approve", "--by", "Jane Doe")
     assert code == 0, out
     assert "approved beta" in out
+    lib = load(library)
+    sections = approval.fingerprints(lib, lib.cards["beta"])
+    assert list(sections) == ["beta#setup", "beta#setup-1"]  # every cited section
+    block = "".join(f'  {key}: "{value}"\n' for key, value in sections.items())
     assert card.read_text() == card_before.replace(
-        "review: draft\n", f"review: approved\nreviewed_by: Jane Doe\nreviewed: {TODAY}\n")
+        "review: draft\n", f"review: approved\nreviewed_by: Jane Doe\nreviewed: {TODAY}\n"
+        f"approved_sections:\n{block}")
     expected = manifest_before.replace(
         "status: converted   # draft card awaiting review",
         "status: condensed   # draft card awaiting review")

@@ -32,6 +32,10 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from libfactory import make_library
 
     root = make_library(tmp_path_factory.mktemp("browser") / "lib")
+    card = root / "refs/resources/alpha.md"
+    card.write_text(card.read_text().replace(
+        "[first](../../sources/alpha/full.md#results);",
+        '[first](../../sources/alpha/full.md#results) "first results";'))
     result = build(root)
     assert result.returncode == 0, result.log
     handler = functools.partial(_QuietHandler, directory=str(result.site))
@@ -99,6 +103,35 @@ def test_filter_sort_follow_and_preview(site_url: str, browser: object) -> None:
     assert target.evaluate("el => el.getBoundingClientRect().top < window.innerHeight")
     backlink = page.locator('[id="22-performance-optimization"] + .reflib-backlinks a')
     assert backlink.get_attribute("href") == "../../resources/alpha/#claim-1"
+    assert not errors, errors
+    page.close()
+
+
+def test_quoted_evidence_is_highlighted_in_preview_and_cited_page(site_url: str,
+                                                                  browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site_url + "resources/alpha/")
+    assert page.locator("q.reflib-quote").first.inner_text() == "first results"
+    link = page.locator("a.reflib-evidence[data-reflib-quote]")
+    assert link.count() == 1
+    link.hover()
+    popover = page.locator(".reflib-popover")
+    popover.wait_for(state="visible", timeout=5000)
+    assert popover.locator("mark.reflib-quote-hit").inner_text() == "First results"
+    link.click()
+    page.wait_for_url("**/sources/alpha/?quote=first%20results#results", timeout=10000)
+    hit = page.locator("article mark.reflib-quote-hit")
+    hit.first.wait_for(state="visible", timeout=5000)
+    assert hit.count() == 1 and hit.inner_text() == "First results"
+    # only inside the cited section: the second "Results" section has "Second results"
+    section = hit.evaluate("""el => { let n = el.closest('p');
+        while (n && !/^H[1-6]$/.test(n.tagName)) n = n.previousElementSibling;
+        return n && n.id; }""")
+    assert section == "results"
+    assert hit.evaluate("el => { const r = el.getBoundingClientRect();"
+                        " return r.top >= 0 && r.bottom <= window.innerHeight; }")
     assert not errors, errors
     page.close()
 

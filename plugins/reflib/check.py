@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import paths
-from .errors import ReflibError
+from . import approval, evidence, paths
+from .errors import ReflibError, SyntaxProblem
 from .fsutil import sha256_path
 from .model import (
     KIND_CARD,
     KIND_DOC,
     KIND_FULLTEXT,
     KIND_TOPIC,
+    TODO_MARK,
     Document,
     Library,
     Resource,
@@ -41,6 +42,7 @@ from .schema import (
     TOPIC_PATTERN,
     TOPIC_SECTIONS,
     Field,
+    is_reflib_converter,
 )
 
 MANIFEST = paths.MANIFEST
@@ -48,6 +50,7 @@ _STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
 _ID_RE = re.compile(ID_PATTERN)
 _TOPIC_RE = re.compile(TOPIC_PATTERN)
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+_FP_RE = re.compile(r"^[0-9a-f]{16,64}$")
 
 
 @dataclass(frozen=True, order=True)
@@ -61,8 +64,10 @@ class Finding:
     message: str
 
     def text(self) -> str:
-        """``path:line: message [code]``."""
-        return f"{self.path}:{self.line}: {self.message} [{self.code}]"
+        """``path:line: message [code]``, or ``path:line:column: ...`` when the column is
+        known (the form compilers use, which editors jump to)."""
+        col = f":{self.column}" if self.column else ""
+        return f"{self.path}:{self.line}{col}: {self.message} [{self.code}]"
 
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "line": self.line, "column": self.column,
@@ -89,17 +94,24 @@ def _check_fields(
     line_of: Any,
     code: str,
     what: str,
+    converter_output: bool = False,
 ) -> Iterator[Finding]:
-    """Required keys, unknown keys (with did-you-mean) and value types of one mapping."""
+    """Required keys, unknown keys (with did-you-mean) and value types of one mapping.
+
+    ``converter_output``: the mapping is a full text's front matter written by a reflib
+    converter, so the provenance keys only a converter writes are required too."""
     known = {f.name: f for f in fields}
     for key in data:
         if key not in known:
             yield _f(path, line_of(key), f"{code}-unknown-key",
                      f"{what}: unknown key '{key}'{did_you_mean(key, known)}")
     for spec in fields:
-        if spec.required and (spec.name not in data or data[spec.name] in (None, "")):
+        required = spec.required or (spec.by_converter and converter_output)
+        if required and (spec.name not in data or data[spec.name] in (None, "")):
+            why = f" (written by every reflib converter; this file says converter: " \
+                  f"{data.get('converter')})" if not spec.required else ""
             yield _f(path, line_of(spec.name), f"{code}-missing-key",
-                     f"{what}: required key '{spec.name}' is missing")
+                     f"{what}: required key '{spec.name}' is missing{why}")
     for key, value in data.items():
         found = known.get(key)
         if found is None or value is None:
@@ -117,6 +129,10 @@ def _value_problem(f: Field, value: Any) -> str | None:
     elif f.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             return f"must be a whole number, not {value!r}"
+    elif f.kind == "ratio":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not 0 <= value <= 1:
+            return f"must be a number from 0 to 1, not {value!r}"
     elif f.kind == "url":
         if not isinstance(value, str) or not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", value, re.I):
             return f"must be an absolute URL such as https://..., not {value!r}"
@@ -143,6 +159,14 @@ def _value_problem(f: Field, value: Any) -> str | None:
     elif f.kind == "map":
         if not isinstance(value, dict):
             return f"must be a mapping of file to hash, not {type(value).__name__}"
+    elif f.kind == "fingerprints":
+        if not isinstance(value, dict):
+            return (f"must be a mapping of '<id>#<anchor>' to a fingerprint, not "
+                    f"{type(value).__name__}")
+        bad = [k for k, v in value.items() if not isinstance(v, str) or not _FP_RE.match(v)]
+        if bad:
+            return (f"entry '{bad[0]}' must map to a hex fingerprint; re-approve the card to "
+                    f"record it again")
     elif f.kind == "str":
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             return f"must be text, not {type(value).__name__}"
@@ -285,8 +309,10 @@ def _check_resource_status(lib: Library, res: Resource) -> Iterator[Finding]:
                  f"'{res.id}' is {status} but {full_rel} does not exist; run "
                  f"'reflib convert {res.id}' or set 'status: fetched'")
     if rank < 2 and res.fulltext is not None:
+        how = (f"register it with 'reflib convert {res.id} --manual'"
+               if is_hand_conversion(res.fulltext) else "set 'status: converted'")
         yield _f(MANIFEST, line, "status-behind-disk",
-                 f"'{res.id}' is {status} but {full_rel} exists; set 'status: converted'")
+                 f"'{res.id}' is {status} but {full_rel} exists; {how}")
     review = res.review
     if status == "condensed":
         if res.card is None:
@@ -338,7 +364,9 @@ def check_documents(lib: Library) -> Iterator[Finding]:
     """Readability and front matter of full texts, cards and topics; topic sections."""
     for doc in lib.documents.values():
         if doc.error is not None:
-            yield _f(doc.rel, doc.error.line or 1, "unreadable", doc.error.message)
+            code = doc.error.code if isinstance(doc.error, SyntaxProblem) else "unreadable"
+            yield _f(doc.rel, doc.error.line or 1, code, doc.error.message,
+                     doc.error.column or 0)
             continue
         if doc.kind == KIND_FULLTEXT:
             yield from _check_fulltext(lib, doc)
@@ -353,15 +381,32 @@ def _line_of(doc: Document) -> Callable[[str], int]:
     return lambda key: doc.key_lines.get(key, 1)
 
 
+def is_hand_conversion(doc: Document) -> bool:
+    """True for a full text that no reflib converter wrote (``converter: manual``, another
+    tool's name, or no front matter or converter at all)."""
+    return not is_reflib_converter((doc.meta or {}).get("converter"))
+
+
 def _check_fulltext(lib: Library, doc: Document) -> Iterator[Finding]:
     rid = paths.fulltext_id(doc.rel) or ""
+    res = lib.resources.get(rid)
+    for line in doc.todo_lines:
+        yield _f(doc.rel, line, "fulltext-unfinished",
+                 f"placeholder '{TODO_MARK}' left from 'reflib new fulltext': transcribe this "
+                 f"part, then remove the comment")
     if doc.meta is None:
         yield _f(doc.rel, 1, "fulltext-front-matter",
-                 "full text has no front matter; it needs id, title, tier, converter, "
-                 "converted, raw_sha256 (run 'reflib convert')")
+                 f"full text has no front matter; a hand conversion needs id, title, "
+                 f"source_url and tier: register it with 'reflib convert {rid} --manual' "
+                 f"(or run 'reflib convert {rid}')")
         return
     yield from _check_fields(doc.meta, FULLTEXT_FIELDS, doc.rel, _line_of(doc),
-                             "fulltext", "front matter")
+                             "fulltext", "front matter",
+                             converter_output=not is_hand_conversion(doc))
+    if res is not None and res.url and not doc.meta.get("source_url"):
+        yield _f(doc.rel, 1, "fulltext-missing-key",
+                 f"front matter: required key 'source_url' is missing (the manifest's url is "
+                 f"{res.url})")
     fid = doc.meta.get("id")
     if fid is not None and str(fid) != rid:
         yield _f(doc.rel, doc.key_lines.get("id", 1), "fulltext-id-mismatch",
@@ -371,7 +416,6 @@ def _check_fulltext(lib: Library, doc: Document) -> Iterator[Finding]:
         yield _f(doc.rel, doc.key_lines.get("tier", 1), "fulltext-bad-value",
                  f"front matter: 'tier' must be 2 for a full text, not {tier!r}")
     hashes = doc.meta.get("raw_sha256")
-    res = lib.resources.get(rid)
     if isinstance(hashes, dict) and res is not None:
         yield from _check_raw_hashes(lib, doc, res, hashes)
 
@@ -380,6 +424,9 @@ def _check_raw_hashes(lib: Library, doc: Document, res: Resource,
                       hashes: dict[str, Any]) -> Iterator[Finding]:
     line = doc.key_lines.get("raw_sha256", 1)
     folder = lib.root / paths.source_dir_rel(res.id)
+    redo = (f"update the transcription and register it again with 'reflib convert {res.id} "
+            f"--manual'" if is_hand_conversion(doc) else f"re-convert with 'reflib convert "
+            f"{res.id}'")
     for rel, digest in hashes.items():
         rel = str(rel)
         if not isinstance(digest, str) or not _SHA_RE.match(digest):
@@ -399,14 +446,13 @@ def _check_raw_hashes(lib: Library, doc: Document, res: Resource,
             continue
         if actual != digest:
             yield _f(doc.rel, line, "fulltext-stale",
-                     f"{rel} changed since its conversion (sha256 differs); re-convert with "
-                     f"'reflib convert {res.id}'")
+                     f"{rel} changed since its conversion (sha256 differs); {redo}")
     recorded = {posixpath.normpath(str(k)) for k in hashes}
     for item in res.raw:
         if posixpath.normpath(item) not in recorded:
             yield _f(doc.rel, line, "fulltext-stale",
                      f"raw file {item} is listed in the manifest but was not part of the "
-                     f"conversion; re-convert with 'reflib convert {res.id}'")
+                     f"conversion; {redo}")
 
 
 _HASHES: dict[tuple[str, int, int, int], str] = {}
@@ -477,11 +523,13 @@ def _check_duplicate_anchors(doc: Document) -> Iterator[Finding]:
 
 
 class _Targets:
-    """Files and anchors that links may point at, loading extra markdown files on demand."""
+    """Files and anchors that links may point at, loading extra markdown files on demand;
+    the text of cited full texts, read once per run."""
 
     def __init__(self, lib: Library) -> None:
         self.lib = lib
         self.extra: dict[str, Document | None] = {}
+        self.texts = approval.Texts()
 
     def document(self, rel: str) -> Document | None:
         doc = self.lib.documents.get(rel)
@@ -506,14 +554,55 @@ def _has_links_to_check(doc: Document) -> bool:
     return doc.kind != KIND_FULLTEXT and doc.error is None
 
 
+EVIDENCE_CHANGED = "evidence-changed"
+EVIDENCE_UNAPPROVED = "evidence-unapproved"
+APPROVAL_CODES = (EVIDENCE_CHANGED, EVIDENCE_UNAPPROVED)
+"""Findings about approved cards whose cited sections are not what was approved: re-approving
+the card is the remedy, so they never block an approval."""
+
+
 def _document_links(lib: Library, targets: _Targets, doc: Document) -> Iterator[Finding]:
     for ev in doc.evidence:
         if not ev.links:
             yield _f(doc.rel, ev.line, "evidence-no-link",
                      "'Evidence:' line has no link; cite a heading of a full.md as "
                      "[text](../../sources/<id>/full.md#anchor)")
+        if ev.unclosed_quote:
+            yield _f(doc.rel, ev.line, "evidence-quote-unclosed",
+                     'a quote after an evidence link opens with " but is never closed; close '
+                     "it on this line or the lines right after it")
     for link in doc.links:
-        yield from _check_link(lib, targets, doc, link)
+        found = list(_check_link(lib, targets, doc, link))
+        yield from found
+        if link.evidence and link.quotes and not found:
+            yield from _check_quotes(lib, targets, doc, link)
+    yield from approval_findings(lib, doc, targets.texts)
+
+
+def _check_quotes(lib: Library, targets: _Targets, doc: Document, link: Any) -> Iterator[Finding]:
+    """Each quote of a resolving evidence link occurs in the cited section."""
+    target = paths.resolve_link(doc.rel, link.target)
+    if target.rel is None or not target.fragment:
+        return
+    tdoc = targets.document(target.rel.rstrip("/"))
+    if tdoc is None or tdoc.error is not None or target.fragment not in tdoc.anchors:
+        return
+    lines = targets.texts.lines(tdoc)
+    for quote in link.quotes:
+        result = evidence.find_quote(lines, tdoc.scan, target.fragment, quote)
+        if not result.found:
+            yield _f(doc.rel, link.line, "evidence-quote",
+                     f"evidence '{link.target}': {result.explain(quote)}", link.column)
+
+
+def approval_findings(lib: Library, doc: Document,
+                      texts: approval.Texts | None = None) -> Iterator[Finding]:
+    """``evidence-changed`` / ``evidence-unapproved`` for an approved card (see
+    :mod:`reflib.approval`)."""
+    for change in approval.changes(lib, doc, texts):
+        code = EVIDENCE_CHANGED if change.kind == approval.CHANGED else EVIDENCE_UNAPPROVED
+        link = change.cited.link
+        yield _f(doc.rel, link.line, code, change.message(doc.stem), link.column)
 
 
 class LinkChecks:
@@ -688,11 +777,27 @@ def run(lib: Library, *, external: bool = False, links: LinkChecks | None = None
 
 
 def check_root(root: str | Path, **options: Any) -> list[Finding]:
-    """Load the library at ``root`` and check it. Raises :class:`ReflibError` when the
-    manifest cannot be read or parsed."""
-    from .model import load
+    """Load the library at ``root`` and check it. A manifest that is not valid YAML is a
+    finding (with the pages' own findings beside it); raises :class:`ReflibError` when the
+    manifest cannot be read at all."""
+    return check_loaded(root, **options)[1]
 
-    return run(load(root), **options)
+
+def check_loaded(root: str | Path, **options: Any) -> tuple[Library, list[Finding]]:
+    """:func:`check_root`, also returning the library as loaded (with no resources when the
+    manifest is not valid YAML: its pages are still checked on their own)."""
+    from .model import load, load_without_manifest
+
+    try:
+        lib = load(root)
+    except SyntaxProblem as exc:
+        lib = load_without_manifest(root)
+        syntax = _f(exc.path or MANIFEST, exc.line or 1, exc.code, exc.message,
+                    exc.column or 0)
+        page_rules = [f for rule in (check_documents, check_links) for f in rule(lib)]
+        return lib, sorted({syntax, *page_rules})
+    return lib, run(lib, **options)
 
 
-__all__ = ["Finding", "LinkChecks", "ReflibError", "check_root", "did_you_mean", "run"]
+__all__ = ["Finding", "LinkChecks", "ReflibError", "check_loaded", "check_root", "did_you_mean",
+           "run"]

@@ -35,3 +35,13 @@ class ReflibError(Exception):
                     where += f":{self.column}"
             where += ": "
         return where + self.message
+
+
+class SyntaxProblem(ReflibError):
+    """A file that cannot be parsed (invalid YAML, an unclosed front matter): the checker
+    reports it as a finding with this ``code`` instead of stopping."""
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None,
+                 column: int | None = None, code: str = "yaml-syntax") -> None:
+        super().__init__(message, path, line, column)
+        self.code = code

@@ -32,11 +32,12 @@ def _jsonable(value: Any) -> Any:
 
 def evidence_target(lib: Library, source: Document, link: Any) -> dict[str, Any]:
     """Where one evidence link of ``source`` points: ``{path, anchor, text, line, heading,
-    resolved}`` (``line`` and ``heading`` of the target heading in the full text)."""
+    resolved, quotes}`` (``line`` and ``heading`` of the target heading in the full text;
+    ``quotes``: the exact words the citation relies on, as written after the link)."""
     target = paths.resolve_link(source.rel, link.target)
     out: dict[str, Any] = {"path": target.rel, "anchor": target.fragment, "text": link.text,
                            "line": None, "heading": None, "resolved": False,
-                           "cited_on": link.line}
+                           "cited_on": link.line, "quotes": list(link.quotes)}
     if target.external:
         out["url"] = link.target
         return out

@@ -14,7 +14,10 @@ from typing import Any
 
 import yaml
 
-from .errors import ReflibError
+from .errors import ReflibError, SyntaxProblem
+
+FRONT_MATTER_SYNTAX = "front-matter-syntax"
+"""Finding code of front matter that cannot be parsed."""
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -71,10 +74,11 @@ def split(text: str, path: str | Path | None = None) -> FrontMatter:
         pos = nl + 1
         line_no += 1
     if end is None:
-        raise ReflibError(
+        raise SyntaxProblem(
             "front matter opened with '---' on line 1 is never closed; add a line '---' after it",
             path,
             1,
+            code=FRONT_MATTER_SYNTAX,
         )
     yaml_text = text[4:end]
     try:
@@ -84,15 +88,17 @@ def split(text: str, path: str | Path | None = None) -> FrontMatter:
         err_line = mark.line + 2 if mark else None
         err_column = mark.column + 1 if mark else None
         problem = exc.problem or str(exc)
-        raise ReflibError(f"front matter is not valid YAML: {problem}", path, err_line,
-                          err_column) from None
+        raise SyntaxProblem(f"front matter is not valid YAML: {problem}", path, err_line,
+                            err_column, code=FRONT_MATTER_SYNTAX) from None
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-        raise ReflibError(f"front matter is not valid YAML: {exc}", path, 2) from None
+        raise SyntaxProblem(f"front matter is not valid YAML: {exc}", path, 2,
+                            code=FRONT_MATTER_SYNTAX) from None
     if not isinstance(meta, dict):
-        raise ReflibError(
+        raise SyntaxProblem(
             f"front matter must be a YAML mapping of keys to values, not {type(meta).__name__}",
             path,
             2,
+            code=FRONT_MATTER_SYNTAX,
         )
     meta = {str(k): v for k, v in meta.items()}
     key_lines: dict[str, int] = {}
@@ -134,3 +140,73 @@ def render(meta: dict[str, Any], body: str) -> str:
     if not body.endswith("\n"):
         body += "\n"
     return f"---\n{dump_meta(meta)}---\n{body}"
+
+
+# --- editing keys in place ------------------------------------------------------------
+
+_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+
+
+def set_keys(text: str, changes: dict[str, str], after: str | None = None) -> str:
+    """``text`` with top-level front-matter keys set to the YAML scalars in ``changes``.
+
+    Only the lines of the changed keys are rewritten (a comment after a plain value is kept);
+    a missing key is inserted after ``after`` (or after the previous key of ``changes``), else
+    at the end of the front matter. Everything else stays byte-identical, line endings
+    included. Raises :class:`ReflibError` when there is no front matter or the result would
+    not parse back to the requested values.
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != "---":
+        raise ReflibError("the file has no front matter ('---' on the first line)")
+    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i].rstrip("\r\n"))),
+                 None)
+    if close is None:
+        raise ReflibError("the front matter is never closed with '---'")
+    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+    anchor_key = after
+    for key, value in changes.items():
+        # a block value (a mapping) starts on the next line: "key:" then indented lines
+        entry = (f"{key}:{value}" if value.startswith("\n") else f"{key}: {value}")
+        entry = entry.replace("\n", newline)
+        key_re = re.compile(rf"^{re.escape(key)}[ \t]*:(.*)$")
+        idx = next((i for i in range(1, close) if key_re.match(lines[i].rstrip("\r\n"))), None)
+        if idx is not None:
+            rest = key_re.match(lines[idx].rstrip("\r\n")).group(1)  # type: ignore[union-attr]
+            comment = ""
+            m = re.search(r"\s+#.*$", rest)
+            if m and not rest.strip().startswith(("'", '"', "|", ">")):
+                comment = m.group(0)
+            end = idx + 1
+            while end < close and (lines[end].startswith((" ", "\t"))
+                                   or not lines[end].strip()):
+                end += 1
+            while end - 1 > idx and not lines[end - 1].strip():
+                end -= 1
+            if value.startswith("\n"):
+                comment = ""
+            lines[idx:end] = [f"{entry}{comment}{newline}"]
+            close -= end - idx - 1
+        else:
+            pos = close
+            if anchor_key is not None:
+                a_re = re.compile(rf"^{re.escape(anchor_key)}[ \t]*:")
+                a_idx = next((i for i in range(1, close) if a_re.match(lines[i])), None)
+                if a_idx is not None:
+                    pos = a_idx + 1
+                    while pos < close and lines[pos].startswith((" ", "\t")):
+                        pos += 1
+            lines.insert(pos, f"{entry}{newline}")
+            close += 1
+        anchor_key = key
+    result = "".join(lines)
+    fm = split(result)
+    meta = fm.meta or {}
+    for key, value in changes.items():
+        got = meta.get(key)
+        want = split(f"---\nv:{'' if value.startswith(chr(10)) else ' '}{value}"
+                                 f"\n---\n").meta or {}
+        if got != want.get("v"):
+            raise ReflibError(f"could not set '{key}' in the front matter without reformatting; "
+                              "edit it by hand")
+    return result

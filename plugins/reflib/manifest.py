@@ -18,9 +18,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from .errors import ReflibError
+from .errors import ReflibError, SyntaxProblem
 from .frontmatter import normalize_newlines
 from .fsutil import atomic_write
+
+MANIFEST_SYNTAX = "manifest-syntax"
+"""Finding code of a manifest that is not valid YAML."""
 
 
 @dataclass
@@ -77,14 +80,17 @@ def parse(text: str, path: str | Path) -> ManifestDoc:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        raise ReflibError(
-            f"manifest is not valid YAML: {problem}",
+        raise SyntaxProblem(
+            f"manifest is not valid YAML: {problem}; fix the YAML at this line (an indent, a "
+            f"missing ':' or an unclosed quote are the usual causes)",
             path,
             mark.line + 1 if mark else None,
             mark.column + 1 if mark else None,
+            code=MANIFEST_SYNTAX,
         ) from None
     except (YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
-        raise ReflibError(f"manifest is not valid YAML: {exc}", path, 1) from None
+        raise SyntaxProblem(f"manifest is not valid YAML: {exc}", path, 1,
+                            code=MANIFEST_SYNTAX) from None
     problems: list[tuple[int, str]] = []
     entries: list[Entry] = []
     top_keys: dict[str, int] = {}

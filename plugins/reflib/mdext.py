@@ -20,13 +20,14 @@ import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
 
 from . import paths
-from .mdrewrite import EVIDENCE_CLASS
+from .mdrewrite import EVIDENCE_CLASS, QUOTE_PARAM
 from .sitegen import Backlink, SiteData
 
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
@@ -117,15 +118,26 @@ class EvidenceProcessor(Treeprocessor):
     def _preview(self, site: SiteData, el: etree.Element) -> None:
         href = el.get("href") or ""
         path, _, fragment = href.partition("#")
+        path, _, query = path.partition("?")
         if not path or not fragment:
             return
         target = posixpath.normpath(posixpath.join(posixpath.dirname(self.state.src_uri), path))
         rid = paths.site_fulltext_id(target)
         if rid is None:
             return
-        found = site.preview(rid, fragment)
         res = site.lib.resources.get(rid)
         el.set("data-reflib-resource", res.title if res else rid)
+        quotes = parse_qs(query).get(QUOTE_PARAM, []) if query else []
+        if quotes:
+            el.set("data-reflib-quote", " … ".join(quotes))
+            around = site.quote_preview(rid, fragment, quotes[0])
+            if around is not None:
+                heading, text, start, end = around
+                el.set("data-reflib-heading", heading)
+                el.set("data-reflib-preview", text)
+                el.set("data-reflib-mark", f"{start},{end}")
+                return
+        found = site.preview(rid, fragment)
         if found is None:
             return
         heading, text = found

@@ -12,16 +12,35 @@ Pure functions over text: they know nothing of MkDocs, so another generator can 
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
-from . import mdscan, paths
+from . import evidence, mdscan, paths
 
 EVIDENCE_CLASS = "reflib-evidence"
 CLAIM_CLASS = "reflib-claim"
+QUOTE_CLASS = "reflib-quote"
+PROBLEM_CLASS = "reflib-problem"
+QUOTE_PARAM = "quote"
+"""Query parameter of an evidence link that carries its quote to the cited page, which
+highlights the quoted words (the ``#anchor`` still scrolls to the heading without script)."""
 _CLAIM_ITEM = re.compile(r"^( {0,3}(\d{1,9})[.)][ \t]+)")
+_QUOTED = re.compile(r'"([^"\n]+)"|\u201c([^\u201d\n]+)\u201d')
+PROBLEM_LABELS = {
+    "evidence-changed": "changed since approval",
+    "evidence-unapproved": "not in the approval",
+    "evidence-quote": "quote not found",
+    "evidence-quote-unclosed": "quote not closed",
+    "evidence-anchor": "no such heading",
+    "evidence-broken": "broken link",
+    "evidence-no-anchor": "no heading cited",
+    "evidence-not-fulltext": "not a full text",
+    "evidence-no-link": "no link",
+}
+"""Short labels of the evidence problems marked in a page (the reason is in the tooltip)."""
 
 
 @dataclass
@@ -62,7 +81,34 @@ class _Context:
         return paths.site_rewrite_link(self.source_rel, target)
 
 
-def _rewrite_line(line: str, ctx: _Context, evidence: bool, result: Rewrite) -> str:
+def _with_quotes(target: str, quotes: list[str]) -> str:
+    """``target`` with ``?quote=...`` parameters before its fragment."""
+    if not quotes:
+        return target
+    path, hash_, fragment = target.partition("#")
+    query = "&".join(f"{QUOTE_PARAM}={quote(evidence.plain_text(q), safe='')}" for q in quotes)
+    joiner = "&" if "?" in path else "?"
+    return f"{path}{joiner}{query}{hash_}{fragment}"
+
+
+def _mark_quotes(text: str) -> str:
+    """The double-quoted passages of ``text`` (after an evidence link) as ``<q>`` elements."""
+    return _QUOTED.sub(lambda m: f'<q class="{QUOTE_CLASS}">'
+                       f"{m.group(1) if m.group(1) is not None else m.group(2)}</q>", text)
+
+
+def problem_marker(problems: list[tuple[str, str]]) -> str:
+    """Inline HTML marking an evidence line's problems: a short label, the reasons as its
+    tooltip."""
+    codes = list(dict.fromkeys(code for code, _ in problems))
+    label = "; ".join(PROBLEM_LABELS.get(code, "problem") for code in codes)
+    title = html.escape(" | ".join(message for _, message in problems), quote=True)
+    classes = " ".join([PROBLEM_CLASS, *(f"{PROBLEM_CLASS}--{c}" for c in codes)])
+    return f'<span class="{classes}" role="note" title="{title}">⚠ {html.escape(label)}</span>'
+
+
+def _rewrite_line(line: str, ctx: _Context, is_evidence: bool, result: Rewrite,
+                  links: list[mdscan.Link] | None = None) -> str:
     # the scanner's own patterns, so the rewrite finds exactly the links the checker checks
     masked = mdscan.mask_code_spans(line)
     ref = mdscan.REF_DEF.match(masked)
@@ -74,10 +120,17 @@ def _rewrite_line(line: str, ctx: _Context, evidence: bool, result: Rewrite) -> 
         return line
     out: list[str] = []
     pos = 0
-    for m in mdscan.INLINE_LINK.finditer(masked):
+    matches = list(mdscan.INLINE_LINK.finditer(masked))
+    inline = [link for link in links or () if link.kind == "inline"]
+    quotes_of = [link.quotes for link in inline] if len(inline) == len(matches) else \
+        [[] for _ in matches]
+    for m, quotes in zip(matches, quotes_of, strict=True):
         target = line[m.start(3):m.end(3)]
         new = ctx.target(_unwrap(target)) if target else None
-        out.append(line[pos:m.start(3)])
+        if is_evidence and new is not None:
+            new = _with_quotes(new, quotes)
+        out.append(_mark_quotes(line[pos:m.start(3)]) if is_evidence and pos else
+                   line[pos:m.start(3)])
         if new is not None:
             out.append(new if not target.startswith("<") else f"<{new}>")
             result.rewritten += 1
@@ -85,10 +138,10 @@ def _rewrite_line(line: str, ctx: _Context, evidence: bool, result: Rewrite) -> 
             out.append(target)
         out.append(line[m.end(3):m.end()])
         pos = m.end()
-        if evidence and m.group(1) != "!":
+        if is_evidence and m.group(1) != "!":
             out.append("{: ." + EVIDENCE_CLASS + " }")
             result.evidence += 1
-    out.append(line[pos:])
+    out.append(_mark_quotes(line[pos:]) if is_evidence and pos else line[pos:])
     return "".join(out)
 
 
@@ -98,11 +151,15 @@ def _unwrap(target: str) -> str:
 
 def rewrite(markdown: str, source_rel: str, first_line: int = 1,
             claim_lines: Iterable[tuple[int, int]] = (), *, base_url: str | None = None,
-            exists: Callable[[str], bool] | None = None) -> Rewrite:
+            exists: Callable[[str], bool] | None = None,
+            problems: Mapping[int, list[tuple[str, str]]] | None = None) -> Rewrite:
     """Rewrite the body ``markdown`` of library file ``source_rel`` for the site.
 
     ``first_line`` is the file line of the body's first line; ``claim_lines`` are
     ``(file line, claim number)`` pairs from the model, each given a ``claim-N`` anchor.
+    On ``Evidence:`` lines, a quote after a link is shown as a ``<q>`` and carried to the
+    cited page in the link (``?quote=``); ``problems`` (file line -> ``(code, message)``
+    findings of the checker) are marked at the end of their line.
     For a full text, pass its ``source_url`` as ``base_url`` and an ``exists(rel)`` test:
     a relative link that reaches no file of the library is one the converted page made to
     its own site, and is resolved against ``base_url``.
@@ -111,9 +168,16 @@ def rewrite(markdown: str, source_rel: str, first_line: int = 1,
     scan = mdscan.scan(markdown, first_line)
     lines = markdown.split("\n")
     result = Rewrite(markdown)
-    for idx, evidence in sorted(_links_per_line(scan, first_line).items()):
+    by_line: dict[int, list[mdscan.Link]] = {}
+    for link in scan.links:
+        by_line.setdefault(link.line - first_line, []).append(link)
+    for idx, is_evidence in sorted(_links_per_line(scan, first_line).items()):
         if 0 <= idx < len(lines):
-            lines[idx] = _rewrite_line(lines[idx], ctx, evidence, result)
+            lines[idx] = _rewrite_line(lines[idx], ctx, is_evidence, result, by_line.get(idx))
+    for line_no, found in sorted((problems or {}).items()):
+        idx = line_no - first_line
+        if 0 <= idx < len(lines) and found:
+            lines[idx] = lines[idx].rstrip() + " " + problem_marker(found)
     for line_no, number in claim_lines:
         idx = line_no - first_line
         if not 0 <= idx < len(lines):

@@ -43,6 +43,9 @@ class Link:
     """``inline``, ``reference`` (a ``[x]: url`` definition) or ``html``."""
     evidence: bool = False
     """Found on an ``Evidence:`` line."""
+    quotes: list[str] = field(default_factory=list)
+    """On an ``Evidence:`` line: the double-quoted passages written after this link (and
+    before the next link), the exact words the citation relies on."""
 
 
 @dataclass
@@ -52,6 +55,8 @@ class EvidenceLine:
     line: int
     links: list[Link]
     text: str
+    unclosed_quote: bool = False
+    """A quote opened after a link is never closed (within the line and its continuation)."""
 
 
 @dataclass
@@ -149,6 +154,8 @@ def scan(text: str, first_line: int = 1) -> ScanResult:
         elif _BLOCK_START.match(raw):
             para_start = None
         _scan_links(raw, line_no, result)
+    for ev in result.evidence:
+        _attach_quotes(ev, lines, first_line)
     # anchors: pinned ids are reserved first so automatic slugs avoid them, as in document
     # order a pinned id always wins over a later duplicate slug
     prepared = []
@@ -196,6 +203,47 @@ def _scan_links(raw: str, line_no: int, result: ScanResult) -> None:
     result.links.extend(found)
     if evidence:
         result.evidence.append(EvidenceLine(line_no, found, raw.strip()))
+
+
+_QUOTE = re.compile(r'"([^"\n]*)"|\u201c([^\u201d\n]*)\u201d')
+_OPEN_QUOTE = re.compile(r'["\u201c]')
+_CONTINUATION_STOP = re.compile(r"^\s*(?:$|#|[-*+]\s|\d{1,9}[.)]\s|>|```|~~~)")
+
+
+def _quotes_in(segment: str) -> tuple[list[str], bool]:
+    """The quoted passages of ``segment`` and whether a quote is left open at its end."""
+    found = [" ".join((m.group(1) if m.group(1) is not None else m.group(2)).split())
+             for m in _QUOTE.finditer(segment)]
+    rest = _QUOTE.sub("", segment)
+    return [q for q in found if q], bool(_OPEN_QUOTE.search(rest))
+
+
+def _attach_quotes(ev: EvidenceLine, lines: list[str], first_line: int) -> None:
+    """Give each link of an evidence line the quotes written after it. A quote left open at
+    the end of the line may continue on the following lines of the same paragraph."""
+    idx = ev.line - first_line
+    if not 0 <= idx < len(lines):
+        return
+    text = lines[idx]
+    # links found as the scanner finds them (code spans masked; masking keeps positions)
+    spans = [m.span() for m in INLINE_LINK.finditer(mask_code_spans(text))]
+    inline = [link for link in ev.links if link.kind == "inline"]
+    if not spans or len(spans) != len(inline):
+        return
+    for i, (link, (_, end)) in enumerate(zip(inline, spans, strict=True)):
+        last = i + 1 == len(spans)
+        segment = text[end:spans[i + 1][0]] if not last else text[end:]
+        quotes, open_ = _quotes_in(segment)
+        if open_ and last:
+            more = idx + 1
+            while open_ and more < len(lines) and not _CONTINUATION_STOP.match(lines[more]) \
+                    and not _EVIDENCE.match(lines[more]):
+                segment += "\n" + lines[more]
+                quotes, open_ = _quotes_in(segment.replace("\n", " "))
+                more += 1
+        link.quotes = quotes
+        if open_:
+            ev.unclosed_quote = True
 
 
 def section_range(headings: list[Heading], anchor: str, total_lines: int) -> tuple[int, int] | None:

@@ -22,6 +22,8 @@ KIND_FULLTEXT = "fulltext"
 KIND_CARD = "card"
 KIND_TOPIC = "topic"
 KIND_DOC = "doc"
+TODO_MARK = "reflib:todo"
+"""Marks a placeholder of ``reflib new fulltext`` that is still to be transcribed."""
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Document:
     """Why the file could not be read or its front matter parsed."""
     line_count: int = 0
     claims: list[Claim] = field(default_factory=list)
+    todo_lines: list[int] = field(default_factory=list)
+    """Full texts: file lines that still hold a :data:`TODO_MARK` placeholder."""
 
     @property
     def headings(self) -> list[Heading]:
@@ -269,6 +273,9 @@ def load_document(root: Path, path: Path, kind: str | None = None) -> Document:
     doc.line_count = fm.body_line - 1 + len(body_lines)
     if doc.kind != KIND_FULLTEXT:
         doc.claims = _claims(doc, body_lines)
+    elif TODO_MARK in fm.body:
+        doc.todo_lines = [fm.body_line + i for i, line in enumerate(body_lines)
+                          if TODO_MARK in line]
     return doc
 
 
@@ -347,6 +354,18 @@ def load(root: str | Path, cache: DocumentCache | None = None,
         res.card = documents.get(paths.card_rel(rid))
         resources[rid] = res
     return Library(root, mdoc, resources, documents)
+
+
+def load_without_manifest(root: str | Path) -> Library:
+    """The library's pages with no resources: for checking the pages of a library whose
+    manifest cannot be parsed."""
+    root = Path(root).resolve()
+    documents = {}
+    for path in library_files(root):
+        doc = load_document(root, path)
+        documents[doc.rel] = doc
+    empty = manifest.ManifestDoc(Path(paths.MANIFEST), [], {}, [])
+    return Library(root, empty, {}, documents)
 
 
 def _load_manifest(root: Path, cache: ManifestCache | None) -> manifest.ManifestDoc:

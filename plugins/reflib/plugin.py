@@ -61,6 +61,10 @@ REUSE_TEMPLATE = "reflib/reuse.html"
 MATERIAL_SEARCH = ("search", "material/search")
 KNOWN_PLUGINS = {"reflib", *MATERIAL_SEARCH}
 """Plugins whose page output reflib knows, so a page's written file can be reused."""
+Problems = dict[int, list[tuple[str, str]]]
+"""File line -> ``(code, message)`` of the checker's findings there."""
+MAX_LISTED_WARNINGS = 50
+"""Warnings listed in a strict build's error when the log level hid them."""
 IGNORED_CLASSES = (BACKLINKS_CLASS, "reflib-fulltext-header", "reflib-badges",
                    "reflib-topic-resources", "reflib-meta")
 """Blocks kept out of the search index (the site's own chrome inside the article)."""
@@ -173,7 +177,12 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.indexer = pf.Indexer()
         self.search_input = pf.SearchInput()
         self._lib_signature: str | None = None
-        self._findings: list[str] = []
+        self._findings: list[check.Finding] = []
+        self._flags: dict[str, Problems] = {}
+        """Library file -> file line of an evidence line -> the problems found there."""
+        self._strict = False
+        self._warnings: list[str] = []
+        """The warnings reflib logged in this build (counted for strict mode)."""
         self._hits: dict[str, RenderedPage] = {}
         self._keys: dict[str, str] = {}
         self._reuse: set[str] = set()
@@ -207,6 +216,8 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             raise PluginError(f"reflib: docs_dir must be the library's refs/ folder "
                               f"({self.root / paths.REFS_DIR}), not {docs}")
         self.user_nav = config.nav is not None
+        self._strict = bool(config.strict)
+        self._warnings = []
         names = [e for e in config.markdown_extensions if isinstance(e, str)]
         for name in NEEDED_EXTENSIONS:
             if name not in names and f"markdown.extensions.{name}" not in names:
@@ -308,12 +319,13 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             self.pages = sitegen.Pages(lib, self.site,
                                        self.render_memo if self.config.cache else None)
             self._findings = self._findings_of(lib)
+            self._flags = _evidence_flags(self._findings)
             self._lib_signature = signature
         assert self.pages is not None
         self.generated = set()
         raw_copied: dict[str, tuple[int, int]] = {}
         for finding in self._findings:
-            log.warning(f"reflib: {finding}")
+            self._warn(finding.text())
 
         for asset in self._assets():
             self._add(files, File.generated(config, f"{ASSET_URI}/{asset}",
@@ -341,8 +353,10 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         if self.config.dashboard and not files.get_file_from_path(sitegen.DASHBOARD_URI):
             self.history = githistory.status_history(lib.root, self.config.history_max_commits) \
                 if self.config.history else None
+            rereview: list[dict[str, Any]] | None = None if self.config.checks == "none" or any(
+                f.code in check.APPROVAL_CODES for f in self._findings) else []
             f = File.generated(config, sitegen.DASHBOARD_URI,
-                               content=self.pages.dashboard_page(self.history))
+                               content=self.pages.dashboard_page(self.history, rereview))
             f.edit_uri = "manifest.yaml"
             self._add(files, f)
         if not self.user_nav:
@@ -384,13 +398,20 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
     def _add(self, files: Files, file: File) -> None:
         existing = files.get_file_from_path(file.src_uri)
         if existing is not None:
-            log.warning(f"reflib: {file.src_uri} already exists in {paths.REFS_DIR}/; "
-                        f"the generated page for it is left out")
+            self._warn(f"{file.src_uri} already exists in {paths.REFS_DIR}/; "
+                       f"the generated page for it is left out")
             return
         files.append(file)
         self.generated.add(file.src_uri)
 
-    def _findings_of(self, lib: Library) -> list[str]:
+    def _warn(self, message: str) -> None:
+        """Log a warning and count it: a strict build fails on reflib's warnings whatever the
+        log level (MkDocs counts only the warnings its logger lets through, so ``-q`` would
+        hide them from ``--strict``)."""
+        self._warnings.append(message)
+        log.warning(f"reflib: {message}")
+
+    def _findings_of(self, lib: Library) -> list[check.Finding]:
         if self.config.checks == "none":
             return []
         # under serve, documents whose links and link targets are unchanged keep their findings
@@ -402,7 +423,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                                   else check.check_links(lib)))
         if links is not None:
             self.stats.checked = links.checked
-        return [finding.text() for finding in findings]
+        return findings
 
     # --- pages --------------------------------------------------------------------------
 
@@ -513,7 +534,8 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 header = pages.resource_header(res)
             elif doc.kind == KIND_TOPIC:
                 header = pages.topic_listing(doc.stem)
-            deps.append([header, doc.body_line, [(cl.line, cl.number) for cl in doc.claims]])
+            deps.append([header, doc.body_line, [(cl.line, cl.number) for cl in doc.claims],
+                         self._flags.get(rel)])
             for ev in doc.evidence:
                 for link in ev.links:
                     target = paths.resolve_link(rel, link.target)
@@ -528,16 +550,18 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             if self.page_cache.get(src, key):
                 return markdown
         first_line, claims = 1, []
+        problems: Problems = {}
         if doc is not None:
             first_line, same = _first_line(doc, markdown)
             if same:
                 claims = [(cl.line, cl.number) for cl in doc.claims if cl.number is not None]
+                problems = self._flags.get(rel) or {}
         base_url = None
         if doc is not None and doc.kind == KIND_FULLTEXT and doc.meta:
             base_url = str(doc.meta.get("source_url") or "") or None
         root = lib.root
         result = mdrewrite.rewrite(markdown, rel, first_line, claims, base_url=base_url,
-                                   exists=lambda r: (root / r).exists())
+                                   exists=lambda r: (root / r).exists(), problems=problems)
         markdown = result.markdown
         if header is not None:
             markdown = mdrewrite.insert_after_title(markdown, header)
@@ -617,8 +641,8 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         ids = set(re.findall(r'<h[1-6][^>]*\bid="([^"]*)"', html))
         for h in doc.headings:
             if h.anchor not in ids:
-                log.warning(f"reflib: {rel}:{h.line}: heading '{h.text}' has anchor "
-                            f"'#{h.anchor}' in reflib check but not in the built page")
+                self._warn(f"{rel}:{h.line}: heading '{h.text}' has anchor "
+                           f"'#{h.anchor}' in reflib check but not in the built page")
 
     # --- writing pages ------------------------------------------------------------------
 
@@ -713,6 +737,8 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.search_input.add(dest, pf.document(output, page.content))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self._strict and self._warnings:
+            self._abort_strict()
         site = Path(config.site_dir)
         stash = self.output_cache.stash
         if self.lib is not None and self.config.exports:
@@ -722,6 +748,16 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         if stash:
             _remove_in_background(Path(stash))
             self.output_cache.stash = None
+
+    def _abort_strict(self) -> None:
+        """Fail a strict build on reflib's own warnings (listed when the log level hid them)."""
+        n = len(self._warnings)
+        what = f"{n} reflib warning{'s' if n != 1 else ''} in strict mode"
+        if log.isEnabledFor(logging.WARNING):
+            raise PluginError(f"reflib: aborted with {what} (shown above)")
+        shown = self._warnings[:MAX_LISTED_WARNINGS]
+        more = f"\n  ... and {n - len(shown)} more" if n > len(shown) else ""
+        raise PluginError(f"reflib: aborted with {what}:\n  " + "\n  ".join(shown) + more)
 
     def _index(self, site: Path, stash: Path | None) -> None:
         pages = self.search_input.finish()
@@ -846,6 +882,15 @@ class _SkippedPageFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not (self.plugin._reuse and record.getMessage().startswith("Page skipped"))
+
+
+def _evidence_flags(findings: list[check.Finding]) -> dict[str, Problems]:
+    """Evidence findings by file and line, as ``(code, message)`` (marked in pages)."""
+    out: dict[str, Problems] = {}
+    for f in findings:
+        if f.code.startswith("evidence"):
+            out.setdefault(f.path, {}).setdefault(f.line, []).append((f.code, f.message))
+    return out
 
 
 def _nav_shape(items: Any) -> list[Any]:

@@ -11,12 +11,13 @@ lines, and sets the resource ``condensed`` in the manifest with
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import approval, frontmatter, manifest, paths
 from . import check as checker
-from . import frontmatter, manifest, paths
 from .errors import ReflibError
 from .model import Claim, Document, Library, Resource
 
@@ -26,7 +27,10 @@ BLOCKING_CODES = ("card-claim-without-evidence", "card-id-mismatch", "card-front
 
 
 def is_blocking(code: str) -> bool:
-    """True for a finding that keeps a card from being approved."""
+    """True for a finding that keeps a card from being approved. A cited section that changed
+    since an earlier approval does not: approving again is how it is cleared."""
+    if code in checker.APPROVAL_CODES:
+        return False
     return code.startswith("evidence") or code in BLOCKING_CODES
 
 
@@ -126,68 +130,28 @@ def review(lib: Library, resource_id: str) -> Review:
     return Review(res, card, claims, problems, warnings)
 
 
-# --- front matter edit ---------------------------------------------------------------------
-
-_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+_PLAIN_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*#[A-Za-z0-9._-]+$")
 
 
-def set_front_matter(text: str, changes: dict[str, str], after: str | None = None) -> str:
-    """``text`` with top-level front-matter keys set to the YAML scalars in ``changes``.
+def fingerprint_block(sections: dict[str, str]) -> str:
+    """``approved_sections`` as a YAML block mapping (keys plain where safe, values quoted:
+    a hex string of digits only would read back as a number)."""
+    rows = []
+    for key, value in sections.items():
+        shown = key if _PLAIN_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+        rows.append(f'  {shown}: "{value}"')
+    return "\n" + "\n".join(rows)
 
-    Only the lines of the changed keys are rewritten (a comment after a plain value is kept);
-    a missing key is inserted after ``after`` (or after the previous key of ``changes``), else
-    at the end of the front matter. Everything else stays byte-identical, line endings
-    included. Raises :class:`ReflibError` when there is no front matter or the result would
-    not parse back to the requested values.
-    """
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip("\r\n") != "---":
-        raise ReflibError("the card has no front matter ('---' on the first line)")
-    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i].rstrip("\r\n"))),
-                 None)
-    if close is None:
-        raise ReflibError("the card's front matter is never closed with '---'")
-    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
-    anchor_key = after
-    for key, value in changes.items():
-        key_re = re.compile(rf"^{re.escape(key)}[ \t]*:(.*)$")
-        idx = next((i for i in range(1, close) if key_re.match(lines[i].rstrip("\r\n"))), None)
-        if idx is not None:
-            rest = key_re.match(lines[idx].rstrip("\r\n")).group(1)  # type: ignore[union-attr]
-            comment = ""
-            m = re.search(r"\s+#.*$", rest)
-            if m and not rest.strip().startswith(("'", '"', "|", ">")):
-                comment = m.group(0)
-            end = idx + 1
-            while end < close and (lines[end].startswith((" ", "\t"))
-                                   or not lines[end].strip()):
-                end += 1
-            while end - 1 > idx and not lines[end - 1].strip():
-                end -= 1
-            lines[idx:end] = [f"{key}: {value}{comment}{newline}"]
-            close -= end - idx - 1
-        else:
-            pos = close
-            if anchor_key is not None:
-                a_re = re.compile(rf"^{re.escape(anchor_key)}[ \t]*:")
-                a_idx = next((i for i in range(1, close) if a_re.match(lines[i])), None)
-                if a_idx is not None:
-                    pos = a_idx + 1
-                    while pos < close and lines[pos].startswith((" ", "\t")):
-                        pos += 1
-            lines.insert(pos, f"{key}: {value}{newline}")
-            close += 1
-        anchor_key = key
-    result = "".join(lines)
-    fm = frontmatter.split(result)
-    meta = fm.meta or {}
-    for key, value in changes.items():
-        got = meta.get(key)
-        want = frontmatter.split(f"---\nv: {value}\n---\n").meta or {}
-        if got != want.get("v"):
-            raise ReflibError(f"could not set '{key}' in the front matter without reformatting; "
-                              "edit it by hand")
-    return result
+
+def approval_current(lib: Library, resource_id: str) -> bool:
+    """True when the card is approved and its recorded sections are exactly what it cites
+    now (approving again would change nothing but the date)."""
+    res = lib.resources.get(resource_id)
+    card = res.card if res is not None else None
+    if card is None:
+        return False
+    record = approval.recorded(card)
+    return record is not None and record == approval.fingerprints(lib, card)
 
 
 def approve(lib: Library, resource_id: str, reviewer: str,
@@ -205,9 +169,11 @@ def approve(lib: Library, resource_id: str, reviewer: str,
     card = state.card
     assert card is not None
     when = (date or _dt.date.today()).isoformat()
-    card_text = set_front_matter(card.path.read_bytes().decode("utf-8"),
-                                 {"review": "approved", "reviewed_by": yaml_scalar(reviewer),
-                                  "reviewed": when}, after="id")
+    changes = {"review": "approved", "reviewed_by": yaml_scalar(reviewer), "reviewed": when}
+    sections = approval.fingerprints(lib, card)
+    if sections:
+        changes[approval.RECORD_KEY] = fingerprint_block(sections)
+    card_text = frontmatter.set_keys(card.path.read_bytes().decode("utf-8"), changes, after="id")
     manifest_text = None
     if state.resource.status != "condensed":
         path = lib.root / paths.MANIFEST

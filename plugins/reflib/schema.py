@@ -26,11 +26,15 @@ class Field:
 
     name: str
     kind: str
-    """``str``, ``int``, ``date``, ``url``, ``enum``, ``list``, ``map`` or ``any``."""
+    """``str``, ``int``, ``ratio`` (a number from 0 to 1), ``date``, ``url``, ``enum``,
+    ``list``, ``map``, ``fingerprints`` or ``any``."""
     description: str
     required: bool = False
     choices: tuple[str, ...] = ()
     pattern: str | None = None
+    by_converter: bool = False
+    """Full texts only: required when a reflib converter wrote the file, optional in a hand
+    conversion (``converter: manual``, or no ``converter`` at all)."""
 
 
 RESOURCE_FIELDS: tuple[Field, ...] = (
@@ -51,20 +55,34 @@ RESOURCE_FIELDS: tuple[Field, ...] = (
     Field("fetch", "list", "Extra URLs (sub-pages) that `reflib fetch` saves after `url`."),
 )
 
+MANUAL_CONVERTER = "manual"
+"""The ``converter`` of a hand conversion (a person or an agent reading the source)."""
+
+
+def is_reflib_converter(value: object) -> bool:
+    """True when a full text's ``converter`` names one of reflib's converters."""
+    return isinstance(value, str) and value.strip().lower().startswith("reflib ")
+
+
 FULLTEXT_FIELDS: tuple[Field, ...] = (
     Field("id", "str", "The resource id; must match the folder name.", True, pattern=ID_PATTERN),
     Field("title", "str", "Title of the resource.", True),
-    Field("source_url", "url", "Where the raw artifacts came from."),
+    Field("source_url", "url", "Where the raw artifacts came from (required when the manifest "
+          "entry has a url)."),
     Field("tier", "int", "Always 2 for a full text.", True),
-    Field("converter", "str", "Converter and version that wrote it, e.g. 'reflib 0.1.0 pdf'.",
-          True),
-    Field("converted", "date", "Date of the conversion (YYYY-MM-DD).", True),
+    Field("converter", "str", "Who converted it: a reflib converter and version ('reflib 0.1.0 "
+          "pdf') or 'manual' for a hand conversion.", by_converter=True),
+    Field("converted", "date", "Date of the conversion (YYYY-MM-DD).", by_converter=True),
     Field("raw_sha256", "map", "SHA-256 of each raw file (or folder tree) at conversion time.",
-          True),
+          by_converter=True),
     Field("body_sha256", "str",
           "SHA-256 of the body as the converter wrote it; a different body means hand edits."),
     Field("converted_by", "str", "Who or which agent converted it."),
     Field("conversion_notes", "str", "What was lost or approximated, page by page for papers."),
+    Field("coverage", "ratio", "Share of the source's text that the body holds (0 to 1): the "
+          "page's visible prose for HTML, the text layer's words for a PDF. Written by the "
+          "converter (and by 'reflib convert --manual' for a PDF); a low value is reported."),
+    Field("extraction", "str", "How the converter chose the article body of an HTML page."),
 )
 
 CARD_FIELDS: tuple[Field, ...] = (
@@ -73,6 +91,10 @@ CARD_FIELDS: tuple[Field, ...] = (
     Field("reviewed_by", "str", "Who approved the card."),
     Field("reviewed", "date", "When the card was approved."),
     Field("drafted_by", "str", "Who or which agent drafted the card."),
+    Field("approved_sections", "fingerprints",
+          "Written by 'reflib review --approve': for each cited section ('<id>#<anchor>'), a "
+          "fingerprint of its text at approval; a cited section that changes since is "
+          "reported until the card is approved again."),
     Field("title", "str", "Display title (defaults to the first heading)."),
     Field("tags", "list", "Free-form tags."),
 )
@@ -98,6 +120,10 @@ def _field_schema(f: Field) -> dict[str, Any]:
     elif f.kind == "int":
         out["type"] = "integer"
         out["minimum"] = 0
+    elif f.kind == "ratio":
+        out["type"] = "number"
+        out["minimum"] = 0
+        out["maximum"] = 1
     elif f.kind == "url":
         out["type"] = "string"
         out["format"] = "uri"
@@ -113,6 +139,9 @@ def _field_schema(f: Field) -> dict[str, Any]:
     elif f.kind == "map":
         out["type"] = "object"
         out["additionalProperties"] = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+    elif f.kind == "fingerprints":
+        out["type"] = "object"
+        out["additionalProperties"] = {"type": "string", "pattern": "^[0-9a-f]{16,64}$"}
     elif f.kind == "str":
         out["type"] = "string"
         if f.pattern:
@@ -157,6 +186,11 @@ def manifest_schema() -> dict[str, Any]:
 def fulltext_schema() -> dict[str, Any]:
     """JSON Schema of the front matter of ``sources/<id>/full.md``."""
     schema = _object_schema(FULLTEXT_FIELDS)
+    schema["allOf"] = [{
+        "if": {"required": ["converter"],
+               "properties": {"converter": {"pattern": "^[Rr][Ee][Ff][Ll][Ii][Bb] "}}},
+        "then": {"required": [f.name for f in FULLTEXT_FIELDS if f.by_converter]},
+    }]
     schema.update({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_BASE + "fulltext.schema.json",

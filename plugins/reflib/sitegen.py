@@ -21,7 +21,7 @@ from typing import Any
 
 import jinja2
 
-from . import mdscan, paths, progress, templates
+from . import approval, evidence, paths, progress, templates
 from .chart import burndown_svg
 from .history import Snapshot
 from .model import KIND_CARD, Document, Library, Resource
@@ -197,14 +197,40 @@ class SiteData:
 
     def _preview(self, doc: Document, anchor: str) -> tuple[str, str] | None:
         lines = self.file_lines(doc)
-        span = mdscan.section_range(doc.headings, anchor, len(lines))
-        if span is None:
+        found = evidence.passage(lines, doc.scan, anchor)
+        if found is None:
             return None
-        heading = next(h for h in doc.headings if h.anchor == anchor)
-        text = _plain_text(lines[span[0]:span[1] - 1])
+        text = evidence.plain_text("\n".join(lines[found.start:found.end]))
         if len(text) > PREVIEW_CHARS:
             text = text[:PREVIEW_CHARS].rsplit(" ", 1)[0] + " …"
-        return heading.text, text
+        return found.title, text
+
+    def quote_preview(self, rid: str, anchor: str,
+                      quote: str) -> tuple[str, str, int, int] | None:
+        """``(heading, text, start, end)``: a window of the cited passage's plain text
+        around ``quote``, which is ``text[start:end]``; ``None`` when the quote is not in
+        the passage (the checker reports that)."""
+        doc = self.lib.fulltexts.get(rid)
+        if doc is None:
+            return None
+        lines = self.file_lines(doc)
+        found = evidence.passage(lines, doc.scan, anchor)
+        if found is None:
+            return None
+        text = evidence.plain_text("\n".join(lines[found.start:found.end]))
+        span = evidence.locate(text, quote)
+        if span is None:
+            return None
+        start, end = span
+        context = max(0, (PREVIEW_CHARS - (end - start)) // 2)
+        lo = 0 if start <= context else text.rfind(" ", 0, start - context) + 1
+        hi = min(len(text), end + context)
+        if hi < len(text):
+            cut = text.rfind(" ", end, hi)
+            hi = cut if cut > end else hi
+        window = ("… " if lo else "") + text[lo:hi] + (" …" if hi < len(text) else "")
+        shift = (2 if lo else 0) - lo
+        return found.title, window, start + shift, end + shift
 
 
 def _backlink_label(lib: Library, doc: Document, number: int | None, text: str) -> str:
@@ -213,27 +239,6 @@ def _backlink_label(lib: Library, doc: Document, number: int | None, text: str) 
         name = res.title if res else doc.title
         return f"{name} — claim {number}" if number is not None else f"{name} — {text}"
     return f"{doc.title} — {text}" if text and text != doc.title else doc.title
-
-
-_STRIP = [
-    (re.compile(r"<!--.*?-->", re.S), " "),
-    (re.compile(r"</?[A-Za-z][^>]*>"), " "),
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"\[([^\]]*)\]\[[^\]]*\]"), r"\1"),
-    (re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+", re.M), ""),
-    (re.compile(r"^\s*(```|~~~).*$", re.M), ""),
-    (re.compile(r"^\s*\|?[-:| ]+\|[-:| ]*$", re.M), ""),
-    (re.compile(r"(\*\*|__|\*|`)"), ""),
-    (re.compile(r"\{#[^}]*\}"), ""),
-]
-
-
-def _plain_text(lines: list[str]) -> str:
-    text = "\n".join(lines)
-    for pattern, repl in _STRIP:
-        text = pattern.sub(repl, text)
-    return " ".join(html.unescape(text).split())
 
 
 def raw_files(lib: Library, res: Resource) -> list[str]:
@@ -443,9 +448,19 @@ class Pages:
                             total=len(self.lib.resources), status_labels=STATUS_LABELS,
                             dashboard_href=DASHBOARD_URI)
 
-    def dashboard_page(self, history: list[Snapshot] | None) -> str:
-        """Counts, progress per tier, the queue, cards awaiting review, the burn-down."""
+    def dashboard_page(self, history: list[Snapshot] | None,
+                       rereview: list[dict[str, Any]] | None = None) -> str:
+        """Counts, progress per tier, the queue, cards awaiting review, approved cards to
+        review again (``rereview``: :func:`reflib.approval.rereview_summary`, computed when
+        not given), the burn-down."""
         lib = self.lib
+        if rereview is None:
+            rereview = approval.rereview_summary(lib)
+        again = []
+        for entry in rereview:
+            card_res = lib.resources.get(str(entry["id"]))
+            if card_res is not None:
+                again.append({**entry, **self.resource_context(card_res, DASHBOARD_URI)})
         total = len(lib.resources)
         tiers = progress.tier_progress(lib)
         rank = {s: i for i, s in enumerate(STATUSES)}
@@ -463,7 +478,7 @@ class Pages:
             by_priority=progress.counts_by(lib, "priority"),
             by_phase=progress.counts_by(lib, "phase"), statuses=STATUSES,
             status_labels=STATUS_LABELS, tiers=tier_rows, queue=queue, review=review,
-            history=history, chart=CHART_PLACEHOLDER if history else "",
+            again=again, history=history, chart=CHART_PLACEHOLDER if history else "",
             index_href=INDEX_URI)
 
 

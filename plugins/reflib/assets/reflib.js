@@ -128,7 +128,18 @@
       " › " + (link.getAttribute("data-reflib-heading") || "");
     var body = document.createElement("div");
     body.className = "reflib-popover__body";
-    body.textContent = text;
+    var mark = (link.getAttribute("data-reflib-mark") || "").split(",");
+    var from = parseInt(mark[0], 10), to = parseInt(mark[1], 10);
+    if (mark.length === 2 && from >= 0 && to > from && to <= text.length) {
+      var hit = document.createElement("mark");
+      hit.className = "reflib-quote-hit";
+      hit.textContent = text.slice(from, to);
+      body.appendChild(document.createTextNode(text.slice(0, from)));
+      body.appendChild(hit);
+      body.appendChild(document.createTextNode(text.slice(to)));
+    } else {
+      body.textContent = text;
+    }
     popover.appendChild(head);
     popover.appendChild(body);
     popover.hidden = false;
@@ -152,10 +163,100 @@
     });
   }
 
+  /* Quoted evidence: a link "...?quote=words#anchor" lands on the cited heading (or page
+   * marker); the quoted words are highlighted in that passage. Words are compared as
+   * `reflib check` compares them: letters and digits, case-insensitive, markup ignored. */
+  var WORD = /[\p{L}\p{N}]+/gu;   /* stepped through a text node with exec() */
+
+  function norm(text) { return text.normalize("NFKC").toLowerCase(); }
+
+  function quoteWords(text) { return norm(text).match(/[\p{L}\p{N}]+/gu) || []; }
+
+  function passageEnd(start) {
+    var heading = /^H([1-6])$/.exec(start.tagName);
+    var page = /^page-\d+$/.test(start.id);
+    var all = document.querySelectorAll("article h1, article h2, article h3, article h4, " +
+      "article h5, article h6, article [id^='page-']");
+    for (var i = 0; i < all.length; i++) {
+      var el = all[i];
+      if (!(start.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)) continue;
+      if (start.contains(el)) continue;
+      var level = /^H([1-6])$/.exec(el.tagName);
+      if (heading && level && parseInt(level[1], 10) <= parseInt(heading[1], 10)) return el;
+      if (page && /^page-\d+$/.test(el.id)) return el;
+      if (!heading && !page && level) return el;
+    }
+    return null;
+  }
+
+  function highlightQuotes() {
+    var params = new URLSearchParams(window.location.search);
+    var quotes = params.getAll("quote");
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var start = id && document.getElementById(id);
+    if (!quotes.length || !start || start.getAttribute("data-reflib-quoted")) return;
+    start.setAttribute("data-reflib-quoted", "1");
+    var end = passageEnd(start);
+    var root = start.closest("article") || document.body;
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    var tokens = [];
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!(start.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING) &&
+          !start.contains(node)) continue;
+      if (end && !(end.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_PRECEDING)) break;
+      var parent = node.parentNode;
+      if (parent.closest(".reflib-backlinks, .headerlink, script, style")) continue;
+      var m;
+      WORD.lastIndex = 0;
+      while ((m = WORD.exec(node.data)) !== null) {
+        var words = quoteWords(m[0]);
+        for (var k = 0; k < words.length; k++) {
+          tokens.push({ node: node, start: m.index, end: m.index + m[0].length, word: words[k] });
+        }
+      }
+    }
+    var first = null;
+    quotes.forEach(function (quote) {
+      var want = quoteWords(quote);
+      if (!want.length) return;
+      for (var i = 0; i + want.length <= tokens.length; i++) {
+        var ok = true;
+        for (var j = 0; j < want.length && ok; j++) ok = tokens[i + j].word === want[j];
+        if (!ok) continue;
+        var mark = markRange(tokens.slice(i, i + want.length));
+        first = first || mark;
+        return;
+      }
+    });
+    if (first) first.scrollIntoView({ block: "center" });
+  }
+
+  function markRange(tokens) {
+    /* one <mark> per text node the quote spans, from its first to its last word there */
+    var groups = [];
+    tokens.forEach(function (t) {
+      var last = groups[groups.length - 1];
+      if (last && last.node === t.node) last.end = t.end;
+      else groups.push({ node: t.node, start: t.start, end: t.end });
+    });
+    var firstMark = null;
+    for (var g = groups.length - 1; g >= 0; g--) {
+      var range = document.createRange();
+      range.setStart(groups[g].node, groups[g].start);
+      range.setEnd(groups[g].node, groups[g].end);
+      var mark = document.createElement("mark");
+      mark.className = "reflib-quote-hit";
+      range.surroundContents(mark);
+      firstMark = mark;
+    }
+    return firstMark;
+  }
+
   function init() {
     hidePreview();
     document.querySelectorAll("[data-reflib-filters]").forEach(initFilters);
     initPreviews(document);
+    highlightQuotes();
   }
 
   if (typeof window.document$ !== "undefined" && window.document$.subscribe) {

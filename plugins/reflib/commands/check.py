@@ -9,9 +9,10 @@ from pathlib import Path
 
 from .. import check as checker
 from ..check import Finding
-from ..model import load
+from ..manifest import MANIFEST_SYNTAX
 
-HELP = "check the manifest, front matter, links, anchors and evidence; exit 1 on problems"
+HELP = ("check the manifest, front matter, links, anchors, evidence, quotes and approvals; "
+        "exit 1 on problems")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,9 +41,9 @@ def _github(f: Finding) -> str:
 
 def run_command(root: Path, fmt: str, external: bool, timeout: float, use_cache: bool,
                 ignore: list[str]) -> int:
-    lib = load(root)
-    findings = [f for f in checker.run(lib, external=external, timeout=timeout, use_cache=use_cache)
-                if f.code not in ignore]
+    lib, found = checker.check_loaded(root, external=external, timeout=timeout,
+                                      use_cache=use_cache)
+    findings = [f for f in found if f.code not in ignore]
     out = sys.stdout
     if fmt == "json":
         json.dump([f.as_dict() for f in findings], out, indent=2)
@@ -58,6 +59,9 @@ def run_command(root: Path, fmt: str, external: bool, timeout: float, use_cache:
         resources = f"{r} resource{'s' if r != 1 else ''}"
         summary = (f"{n} problem{'s' if n != 1 else ''} in {resources}" if n
                    else f"ok: {resources}, {len(lib.documents)} pages")
+        if any(f.code == MANIFEST_SYNTAX for f in found):
+            summary = (f"{n} problem{'s' if n != 1 else ''}: the manifest is not valid YAML, "
+                       f"so only the {len(lib.documents)} pages were checked")
         print(summary, file=sys.stderr)
     return 1 if findings else 0
 

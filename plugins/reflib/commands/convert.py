@@ -5,7 +5,10 @@ resource whose status is ``fetched`` is converted too. Resources are converted i
 worker processes (``--jobs``, default: one per CPU); the manifest is edited only by this
 process, one entry at a time, as results arrive.
 
-A full.md whose body was edited by hand since it was written is skipped unless ``--force``.
+A full.md whose body was edited by hand since it was written, or that is a hand conversion
+(``converter: manual``), is skipped unless ``--force``. ``reflib convert ID --manual``
+registers a hand-made full.md instead of converting (see :mod:`reflib.convert.manual`).
+After converting, the approved cards whose cited sections changed are named.
 A resource that fails (corrupt input, missing raw file) keeps its files and manifest entry
 as they were; the others go on. Exit status: 0 all converted or up to date, 1 something
 failed, was skipped as hand-edited, or an id is unknown, 2 usage error or unreadable
@@ -28,7 +31,8 @@ from typing import Any, Protocol
 from .. import manifest
 from ..convert.run import Outcome, apply_status, convert_resource
 from ..errors import ReflibError
-from ..paths import MANIFEST
+from ..fsutil import atomic_write
+from ..paths import MANIFEST, fulltext_rel
 
 HELP = "convert raw artifacts to sources/<id>/full.md (Tier 2) and set the status converted"
 
@@ -61,6 +65,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default: the number of CPUs)")
     parser.add_argument("--by", default=None, metavar="NAME",
                         help="recorded as converted_by (default: $REFLIB_AGENT, else omitted)")
+    parser.add_argument("--manual", action="store_true",
+                        help="register the hand-made sources/<id>/full.md of each ID instead "
+                        "of converting: fill in converter: manual (if absent), converted, "
+                        "converted_by and raw_sha256, keep the body byte-identical, set the "
+                        "status converted; with --force, even with placeholders left")
 
 
 # --- selection ---------------------------------------------------------------------------------
@@ -225,6 +234,73 @@ def summary(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
+def run_manual(root: Path, ids: list[str], entries: dict[str, dict[str, Any]],
+               force: bool, by: str | None) -> int:
+    """``reflib convert ID ... --manual``: register hand conversions."""
+    from ..convert.manual import LOW_PAGE_COVERAGE, MIN_PAGE_WORDS, register
+
+    failed = 0
+    who = _manual_who(by)
+    for rid in ids:
+        entry = entries[rid]
+        try:
+            done = register(root, entry, by=who, allow_placeholders=force)
+            atomic_write(root / fulltext_rel(rid), done.text)
+        except (ReflibError, OSError) as exc:
+            print(f"reflib convert: {rid}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        outcome = apply_status(root, Outcome(rid, "converted", path=fulltext_rel(rid),
+                                             status_before=str(entry.get("status") or "")))
+        if not outcome.ok:
+            print(f"reflib convert: {rid}: {outcome.message}", file=sys.stderr)
+            failed += 1
+            continue
+        status = f"; status {outcome.status_after}" if outcome.status_after != \
+            outcome.status_before else ""
+        print(f"registered {fulltext_rel(rid)} (hand conversion; set {', '.join(done.filled)}; "
+              f"body unchanged{status})")
+        if done.coverage is not None:
+            print(f"  text layer of the PDF: {done.coverage:.0%} of its words are in the "
+                  f"transcription")
+            for page in done.low_pages:
+                print(f"  warning: {page.pdf} page {page.page}: only {page.share:.0%} of its "
+                      f"{page.words} words are in the transcription of that page (below "
+                      f"{LOW_PAGE_COVERAGE:.0%}); was it skipped or cut short?",
+                      file=sys.stderr)
+            if not done.low_pages:
+                print(f"  every page with {MIN_PAGE_WORDS} words or more has at least "
+                      f"{LOW_PAGE_COVERAGE:.0%} of them")
+    return 1 if failed else 0
+
+
+def _manual_who(by: str | None) -> str | None:
+    """``--by``, else ``$REFLIB_AGENT``, else ``None`` (an existing converted_by is kept)."""
+    who = by if by is not None else os.environ.get("REFLIB_AGENT", "")
+    return who.strip() or None
+
+
+def report_touched_cards(root: Path, outcomes: list[Outcome]) -> None:
+    """Name the approved cards whose cited sections a conversion just changed."""
+    from .. import approval
+    from ..model import load
+
+    changed = {o.id for o in outcomes if o.result == "converted"}
+    if not changed:
+        return
+    try:
+        lib = load(root)
+    except ReflibError:
+        return
+    for doc, found in approval.cards_to_rereview(lib):
+        mine = [c for c in found if c.cited.resource_id in changed]
+        if not mine:
+            continue
+        claims = "; ".join(f"{c.claim_label}: '{c.cited.title}'" for c in mine)
+        print(f"approved card {doc.rel} cites sections this conversion changed ({claims}); "
+              f"check them and re-approve: reflib review {doc.stem} --approve")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``reflib convert``."""
     root: Path = args.root
@@ -234,6 +310,12 @@ def run(args: argparse.Namespace) -> int:
         for message in problems:
             print(f"reflib convert: {message}", file=sys.stderr)
         return 1
+    if args.manual:
+        if not args.ids or args.all:
+            print("reflib convert: --manual registers the hand conversions you name: "
+                  "reflib convert ID ... --manual [--by NAME]", file=sys.stderr)
+            return 2
+        return run_manual(root, list(dict.fromkeys(args.ids)), entries, args.force, args.by)
     chosen = select(args.ids, args.all, entries)
     if not chosen:
         print("nothing to convert: no resource has status fetched (name resources to "
@@ -247,4 +329,5 @@ def run(args: argparse.Namespace) -> int:
             outcomes = run_parallel(root, chosen, args.force, args.by, jobs, report)
     for line in summary(outcomes):
         print(line)
+    report_touched_cards(root, outcomes)
     return 0 if all(o.ok for o in outcomes) else 1

@@ -3,10 +3,13 @@
 Without ``--approve`` it prints the card's claims with the status of each evidence link, the
 problems that block approval and the reviewer's checklist (exit 0 when the card could be
 approved, 1 otherwise). With ``--approve`` it sets ``review: approved``, ``reviewed_by`` and
-``reviewed`` in the card's front matter (only those lines change) and the resource's status
+``reviewed`` in the card's front matter (only those lines change), records a fingerprint of
+every cited section (``approved_sections``: ``reflib check`` reports a claim whose cited
+section changes afterwards, until the card is approved again) and sets the resource's status
 to ``condensed`` in the manifest (comments kept); it refuses, exit 1, while any evidence of
-the card does not resolve, a claim has no evidence, the card has no claims, or the resource
-is not converted. The reviewer is ``--by``, else ``$REFLIB_REVIEWER``, else ``$REFLIB_AGENT``,
+the card does not resolve, a quote is not in its cited section, a claim has no evidence, the
+card has no claims, or the resource is not converted. Approving an approved card again
+records its cited sections as they are now. The reviewer is ``--by``, else ``$REFLIB_REVIEWER``, else ``$REFLIB_AGENT``,
 else git's ``user.name``.
 """
 
@@ -17,11 +20,11 @@ import shutil
 import subprocess
 import sys
 
-from .. import paths
+from .. import approval, paths
 from ..errors import ReflibError
 from ..fsutil import atomic_write
 from ..model import load
-from ..review import Review, approve, review
+from ..review import Review, approval_current, approve, review
 from ._util import agent_name, error, suggestion
 
 HELP = "print a card's review checklist, or approve it (--approve) and set it condensed"
@@ -120,9 +123,11 @@ def run(args: argparse.Namespace) -> int:
         return 1
     card = state.card
     assert card is not None
-    if state.resource.review == "approved" and state.resource.status == "condensed":
+    if state.resource.review == "approved" and state.resource.status == "condensed" \
+            and approval_current(lib, rid):
         print(f"'{rid}' is already approved (reviewed_by: "
-              f"{(card.meta or {}).get('reviewed_by', '?')}); nothing to do")
+              f"{(card.meta or {}).get('reviewed_by', '?')}) and its cited sections are "
+              f"unchanged; nothing to do")
         return 0
     reviewer = agent_name(args.by, "REFLIB_REVIEWER", "REFLIB_AGENT") or _git_user()
     if not reviewer:
@@ -139,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     atomic_write(card.path, card_text)
     if manifest_text is not None:
         atomic_write(lib.root / paths.MANIFEST, manifest_text)
-    print(f"approved {rid}: {card.rel} (reviewed_by: {reviewer}); "
-          f"{paths.MANIFEST}: status condensed")
+    sections = len(approval.fingerprints(lib, card))
+    print(f"approved {rid}: {card.rel} (reviewed_by: {reviewer}; {sections} cited "
+          f"section{'s' if sections != 1 else ''} recorded); {paths.MANIFEST}: status condensed")
     return 0

@@ -2,10 +2,11 @@
 
 Prints the resources per status (overall, per priority and per phase), the queue of next work
 (fetch, convert, condense, review; by priority then phase, each with the command that does
-it), the cards awaiting review, and stale conversions: full texts whose raw files changed since
-they were converted (the checker's ``fulltext-stale`` rule). With ``--json`` it prints
-:func:`reflib.progress.summary` plus ``stale`` and ``problems`` (entries with an unknown
-status, unreadable pages) for tools. Exit status 0 (2 when the manifest cannot be read).
+it), the cards awaiting review, approved cards to review again (a cited section changed since
+approval), and stale conversions: full texts whose raw files changed since they were converted
+(the checker's ``fulltext-stale`` rule). With ``--json`` it prints
+:func:`reflib.progress.summary` plus ``rereview``, ``stale`` and ``problems`` (entries with an
+unknown status, unreadable pages) for tools. Exit status 0 (2 when the manifest cannot be read).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 
 from rich.table import Table
 
+from .. import approval, progress
 from .. import check as checker
-from .. import progress
 from ..model import Library, load
 from ..schema import STATUSES
 from ._util import console
@@ -65,6 +66,7 @@ def problems(lib: Library) -> list[dict[str, Any]]:
 def report(lib: Library) -> dict[str, Any]:
     """The object ``reflib status --json`` prints."""
     data = progress.summary(lib)
+    data["rereview"] = approval.rereview_summary(lib)
     data["stale"] = stale(lib)
     data["problems"] = problems(lib)
     return data
@@ -106,6 +108,13 @@ def print_report(data: dict[str, Any]) -> None:
         for item in data["awaiting_review"]:
             con.print(f"  {item['id']}  {item['card']}  reflib review {item['id']}",
                       markup=False)
+    if data["rereview"]:
+        con.print(f"[bold]Approved cards to review again ({len(data['rereview'])})[/bold]: "
+                  "cited sections changed since approval")
+        for item in data["rereview"]:
+            claims = "; ".join(f"{c['label']} ({c['section']}, {c['change']})"
+                               for c in item["claims"])
+            con.print(f"  {item['id']}  {claims}  {item['command']}", markup=False)
     if data["stale"]:
         con.print(f"[bold]Stale conversions ({len(data['stale'])})[/bold]")
         for item in data["stale"]:

@@ -36,13 +36,15 @@ from ..frontmatter import normalize_newlines, render, split
 from ..fsutil import atomic_write, sha256_path, sha256_text
 from ..manifest import update_entry
 from ..paths import MANIFEST, fulltext_rel, is_safe_relative, source_dir_rel
-from ..schema import ID_PATTERN
+from ..schema import ID_PATTERN, is_reflib_converter
 from .base import ConversionError, ConvertRequest, ConvertResult, RawInput
 
 CONVERTED = "converted"
 ISSUE_TYPES = ("issue", "rfc")
 CORE_KEYS = ("id", "title", "type", "url", "raw", "status")
 HAND_EDITED = "edited by hand since conversion; use --force"
+HAND_CONVERSION = ("a hand conversion (not written by a reflib converter); register it with "
+                   "--manual, or replace it with the converter's output with --force")
 
 Converter = Callable[[ConvertRequest], ConvertResult]
 
@@ -260,8 +262,9 @@ def convert_resource(
     target = root / target_rel
     state, old_meta = existing_state(target)
     if state == "edited" and not force:
-        return Outcome(resource_id, "skipped", HAND_EDITED, path=target_rel,
-                       status_before=status, status_after=status)
+        manual = old_meta is not None and not is_reflib_converter(old_meta.get("converter"))
+        return Outcome(resource_id, "skipped", HAND_CONVERSION if manual else HAND_EDITED,
+                       path=target_rel, status_before=status, status_after=status)
     try:
         request = build_request(root, entry)
         kind = pick_kind(request.raw, request.type)
