@@ -1,18 +1,30 @@
 #!/usr/bin/env python3
-"""Measure the HTML -> markdown converter on the shared evaluation corpus.
+"""Measure the HTML -> markdown converter against trafilatura and readability-lxml.
 
-Reads ``../shared/corpus`` relative to the repository root (``--corpus`` to change it) and
-prints, in one run:
+Reads ``../shared/corpus`` (``--corpus`` to change it) and prints, in one run, per corpus set:
 
-* trafilatura pages: share of must-appear snippets present and of must-not-appear absent;
-* readability pages: word recall and precision of our body against ``expected.html``;
-* html_bench: the benchmark's 4-gram shingle F1 / precision / recall (``score.py``), ours
-  beside the stored baselines, scored by the same function in the same run;
-* sphinx_rtd and mkdocs_material: chrome left and code blocks / languages kept;
-* conversion speed.
+* **readability** (``html_pages/readability``: Readability.js test pages and the article it
+  extracted) and **html_bench** (``html_bench``: news and blog pages with their ground-truth
+  article body): macro precision / recall / F1 with the benchmark's own metric (4-gram word
+  shingles, ``html_bench/score.py``, imported from the corpus), for reflib, trafilatura and
+  readability-lxml on the same pages; the pages where reflib's recall is below 0.8 with what
+  the converter reported (coverage, how the body was chosen) and the other systems' recall
+  there; the pages where the article is lost (recall < 0.5) per system;
+* **trafilatura** (``html_pages/trafilatura``): must-keep snippets kept and must-drop
+  snippets removed, for the three systems;
+* **docs themes** (Sphinx and Material pages): chrome links left, headings, code blocks and
+  their languages, pilcrows (reflib only);
+* the time each system took on the same pages (one process, sequentially), and the ratio of
+  reflib's time to trafilatura's.
 
-Markdown is compared as plain text: link URLs and markdown syntax are stripped first
-(:func:`markdown_to_text`), whitespace is normalised.
+Markdown is scored as plain text (link URLs and markdown syntax stripped:
+:func:`markdown_to_text`). Readability cases whose expected article has fewer than
+``--min-words`` words (unit pages of a few words) are left out, as the corpus README says.
+trafilatura runs with its defaults except ``include_comments=False`` (comments are not the
+article, and the truths leave them out); readability-lxml's ``summary()`` HTML is reduced to
+its text.
+
+``--only reflib`` skips the other systems (quick iterations); ``-v`` lists every page.
 """
 
 from __future__ import annotations
@@ -23,18 +35,20 @@ import json
 import re
 import sys
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-from reflib.convert.html import html_to_markdown
+from reflib.convert.html import convert_page
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+SYSTEMS = ("reflib", "trafilatura", "readability-lxml")
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,}).*$", re.M)
 _IMAGE = re.compile(r"!\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*\)")
@@ -47,7 +61,10 @@ _QUOTE = re.compile(r"^\s*(?:>\s?)+", re.M)
 _TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$", re.M)
 _HR = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$", re.M)
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_FOOTNOTE_DEF = re.compile(r"^\[\^([^\]]+)\]:\s*", re.M)
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]]+)\]")
 _WS = re.compile(r"\s+")
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def markdown_to_text(markdown: str) -> str:
@@ -67,6 +84,8 @@ def markdown_to_text(markdown: str) -> str:
     text = _HEADING.sub("", text)
     text = _QUOTE.sub("", text)
     text = _LIST.sub("", text)
+    text = _FOOTNOTE_DEF.sub(r"\1 ", text)
+    text = _FOOTNOTE_REF.sub(r"\1", text)
     text = text.replace("|", " ").replace("**", "").replace("`", "")
     text = re.sub(r"(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)", "", text)
     text = _ESCAPE.sub(r"\1", text)
@@ -78,99 +97,62 @@ def normalise(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-class Timer:
-    """Accumulates conversion time and page count."""
+# --------------------------------------------------------------------------- systems
 
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.pages = 0
-        self.bytes = 0
 
-    def convert(self, data: bytes, url: str | None = None) -> tuple[str, str | None, list[str]]:
-        """Convert one page, timing it."""
+@dataclass
+class Output:
+    """One system's text for one page, and what the converter said about it."""
+
+    text: str
+    info: str = ""
+
+
+@dataclass
+class System:
+    """A named extractor with its accumulated time."""
+
+    name: str
+    run: Callable[[bytes, str | None], Output]
+    seconds: float = 0.0
+    pages: int = 0
+
+    def __call__(self, data: bytes, url: str | None) -> Output:
         start = time.perf_counter()
-        result = html_to_markdown(data, url=url)
+        try:
+            out = self.run(data, url)
+        except Exception as exc:  # a crash is a lost page, reported, not a stop
+            out = Output("", f"error: {type(exc).__name__}: {exc}")
         self.seconds += time.perf_counter() - start
         self.pages += 1
-        self.bytes += len(data)
-        return result
+        return out
 
 
-# --------------------------------------------------------------------------- trafilatura
+def _reflib(data: bytes, url: str | None) -> Output:
+    page = convert_page(data, url=url)
+    info = f"coverage {page.coverage:.2f}, {page.extraction}"
+    return Output(markdown_to_text(page.markdown), info)
 
 
-def eval_trafilatura(corpus: Path, timer: Timer, verbose: bool) -> dict[str, Any]:
-    """Must-appear / must-not-appear snippets of html_pages/trafilatura/evaldata.json."""
-    folder = corpus / "html_pages" / "trafilatura"
-    cases = json.loads((folder / "evaldata.json").read_text(encoding="utf-8"))
-    with_ok = with_total = without_ok = without_total = 0
-    misses: list[str] = []
-    for url, case in cases.items():
-        markdown, _, _ = timer.convert((folder / case["file"]).read_bytes(), url=url)
-        plain = normalise(markdown_to_text(markdown))
-        for snippet in case.get("with", []):
-            with_total += 1
-            if normalise(snippet) in plain:
-                with_ok += 1
-            else:
-                misses.append(f"  missing  {case['file']}: {snippet!r}")
-        for snippet in case.get("without", []):
-            without_total += 1
-            if normalise(snippet) not in plain:
-                without_ok += 1
-            else:
-                misses.append(f"  chrome   {case['file']}: {snippet!r}")
-    print("== trafilatura pages (html_pages/trafilatura, evaldata.json)")
-    print(
-        f"  pages {len(cases)}; must-appear present {with_ok}/{with_total} "
-        f"({with_ok / max(1, with_total):.3f}); must-not-appear absent "
-        f"{without_ok}/{without_total} ({without_ok / max(1, without_total):.3f})"
-    )
-    if verbose:
-        print("\n".join(misses))
-    return {"with": with_ok / max(1, with_total), "without": without_ok / max(1, without_total)}
+def _trafilatura(data: bytes, url: str | None) -> Output:
+    import trafilatura
+
+    return Output(trafilatura.extract(data, url=url, include_comments=False) or "")
 
 
-# --------------------------------------------------------------------------- readability
+def _readability(data: bytes, url: str | None) -> Output:
+    from readability import Document
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _word_scores(expected: str, ours: str) -> tuple[float, float]:
-    """Multiset word recall and precision of ``ours`` against ``expected``."""
-    want = Counter(w.lower() for w in _WORD.findall(expected))
-    got = Counter(w.lower() for w in _WORD.findall(ours))
-    common = sum((want & got).values())
-    recall = common / sum(want.values()) if want else 1.0
-    precision = common / sum(got.values()) if got else 0.0
-    return recall, precision
+    html = Document(data, url=url).summary(html_partial=True)
+    return Output(BeautifulSoup(html, "html.parser").get_text(" "))
 
 
-def eval_readability(corpus: Path, timer: Timer, verbose: bool) -> dict[str, float]:
-    """Body word recall / precision against Readability.js's expected.html."""
-    folder = corpus / "html_pages" / "readability"
-    recalls: list[float] = []
-    precisions: list[float] = []
-    rows: list[str] = []
-    for case in sorted(p for p in folder.iterdir() if p.is_dir()):
-        markdown, _, _ = timer.convert((case / "source.html").read_bytes())
-        expected = BeautifulSoup(
-            (case / "expected.html").read_text(encoding="utf-8"), "html.parser"
-        )
-        recall, precision = _word_scores(expected.get_text(" "), markdown_to_text(markdown))
-        recalls.append(recall)
-        precisions.append(precision)
-        rows.append(f"  {case.name:<24} recall {recall:.3f} precision {precision:.3f}")
-    recall = sum(recalls) / max(1, len(recalls))
-    precision = sum(precisions) / max(1, len(precisions))
-    print("== readability pages (html_pages/readability, expected.html word overlap)")
-    print(f"  pages {len(recalls)}; mean word recall {recall:.3f}; mean precision {precision:.3f}")
-    if verbose:
-        print("\n".join(rows))
-    return {"recall": recall, "precision": precision}
+def make_systems(only: list[str]) -> list[System]:
+    table = {"reflib": _reflib, "trafilatura": _trafilatura, "readability-lxml": _readability}
+    return [System(name, table[name]) for name in SYSTEMS if name in only]
 
 
-# --------------------------------------------------------------------------- html_bench
+# --------------------------------------------------------------------------- scoring
 
 
 def _load_score_module(path: Path) -> ModuleType:
@@ -183,140 +165,165 @@ def _load_score_module(path: Path) -> ModuleType:
     return module
 
 
-def eval_html_bench(corpus: Path, timer: Timer, verbose: bool) -> dict[str, float]:
-    """4-gram shingle F1 / precision / recall, ours and the baselines, via score.py."""
-    folder = corpus / "html_bench"
-    scorer = _load_score_module(folder / "score.py")
-    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
-    ours: dict[str, dict[str, str]] = {}
-    for key, item in truth.items():
-        markdown, _, _ = timer.convert(
-            (folder / "html" / f"{key}.html").read_bytes(), url=item.get("url")
-        )
-        ours[key] = {"articleBody": normalise(markdown_to_text(markdown))}
-    print("== html_bench (50 news/blog pages; score.py 4-gram shingles, macro averages)")
-    results: dict[str, float] = {}
-    systems: list[tuple[str, dict[str, Any]]] = [("reflib html (this run)", ours)]
-    for baseline in sorted((folder / "baselines").glob("*.json")):
-        data = json.loads(baseline.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and set(data) == {"version", "output"}:
-            label = f"{baseline.stem} {data['version']}"
-            data = data["output"]
-        else:
-            label = baseline.stem
-        systems.append((label, data))
-    for label, predictions in systems:
-        f1, precision, recall, accuracy = scorer.score(truth, predictions)
-        print(f"  {label:<26} F1={f1:.3f} P={precision:.3f} R={recall:.3f} acc={accuracy:.3f}")
-        results[label] = f1
+@dataclass
+class Case:
+    """One page of a set: its bytes, URL and true article text."""
+
+    name: str
+    data: bytes
+    truth: str
+    url: str | None = None
+
+
+@dataclass
+class SetResult:
+    name: str
+    scores: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    lost: dict[str, list[str]] = field(default_factory=dict)
+
+
+def score_set(name: str, cases: list[Case], systems: list[System], scorer: ModuleType,
+              verbose: bool) -> SetResult:
+    """Run every system on every case; print macro P/R/F1, low-recall pages, lost pages."""
+    truth = {c.name: {"articleBody": c.truth} for c in cases}
+    outputs: dict[str, dict[str, Output]] = {s.name: {} for s in systems}
+    for case in cases:
+        for system in systems:
+            outputs[system.name][case.name] = system(case.data, case.url)
+    result = SetResult(name)
+    print(f"== {name}: {len(cases)} pages (4-gram shingle macro P / R / F1, score.py)")
+    per_page: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for system in systems:
+        predictions = {k: {"articleBody": normalise(v.text)}
+                       for k, v in outputs[system.name].items()}
+        f1, precision, recall, _ = scorer.score(truth, predictions)
+        result.scores[system.name] = (precision, recall, f1)
+        rows = {}
+        for case in cases:
+            tp, fp, fn = scorer.page_counts(case.truth, predictions[case.name]["articleBody"])
+            p, r = scorer.prec(tp, fp, fn), scorer.rec(tp, fp, fn)
+            rows[case.name] = (p, r, 2 * p * r / (p + r) if p + r else 0.0)
+        per_page[system.name] = rows
+        result.lost[system.name] = sorted(k for k, v in rows.items() if v[1] < 0.5)
+        print(f"  {system.name:<18} P={precision:.3f} R={recall:.3f} F1={f1:.3f}   "
+              f"article lost (R<0.5): {len(result.lost[system.name])}")
+    if "reflib" in per_page:
+        low = sorted((v[1], k) for k, v in per_page["reflib"].items() if v[1] < 0.8)
+        print(f"  reflib pages with recall < 0.8: {len(low)}")
+        for r, key in low:
+            others = " ".join(f"{s}={per_page[s][key][1]:.2f}" for s in per_page if s != "reflib")
+            print(f"    {key[:40]:<40} R={r:.2f} P={per_page['reflib'][key][0]:.2f}  "
+                  f"[{outputs['reflib'][key].info}]  {others}")
     if verbose:
-        _print_worst_pages(scorer, truth, ours)
-    return results
+        for key in truth:
+            cells = "  ".join(f"{s}: P={per_page[s][key][0]:.2f} R={per_page[s][key][1]:.2f}"
+                              for s in per_page)
+            print(f"    {key[:40]:<40} {cells}")
+    return result
 
 
-def _print_worst_pages(scorer: ModuleType, truth: dict[str, Any], ours: dict[str, Any]) -> None:
-    """The pages with the lowest F1, to direct work on the converter."""
-    rows = []
-    for key in truth:
-        tp, fp, fn = scorer.page_counts(truth[key]["articleBody"], ours[key]["articleBody"])
-        p = scorer.prec(tp, fp, fn)
-        r = scorer.rec(tp, fp, fn)
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        rows.append((f, p, r, key))
-    for f, p, r, key in sorted(rows)[:12]:
-        print(f"    {key[:16]} F1={f:.3f} P={p:.3f} R={r:.3f} {truth[key]['url'][:70]}")
+# --------------------------------------------------------------------------- sets
 
 
-# --------------------------------------------------------------------------- docs themes
+def readability_cases(corpus: Path, min_words: int) -> list[Case]:
+    folder = corpus / "html_pages" / "readability"
+    cases = []
+    for case in sorted(p for p in folder.iterdir() if p.is_dir()):
+        expected = BeautifulSoup((case / "expected.html").read_text(encoding="utf-8"),
+                                 "html.parser").get_text(" ")
+        if len(_WORD.findall(expected)) < min_words:
+            continue
+        cases.append(Case(case.name, (case / "source.html").read_bytes(), expected))
+    return cases
+
+
+def html_bench_cases(corpus: Path) -> list[Case]:
+    folder = corpus / "html_bench"
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    return [Case(key, (folder / "html" / f"{key}.html").read_bytes(),
+                 item.get("articleBody", ""), item.get("url")) for key, item in truth.items()]
+
+
+def eval_snippets(corpus: Path, systems: list[System], verbose: bool) -> None:
+    """Must-keep / must-drop snippets of html_pages/trafilatura/evaldata.json."""
+    folder = corpus / "html_pages" / "trafilatura"
+    cases = json.loads((folder / "evaldata.json").read_text(encoding="utf-8"))
+    print(f"== trafilatura pages: {len(cases)} pages (must-keep snippets kept, must-drop "
+          f"snippets removed)")
+    for system in systems:
+        keep = keep_total = drop = drop_total = 0
+        misses: list[str] = []
+        for url, case in cases.items():
+            out = system((folder / case["file"]).read_bytes(), url)
+            plain = normalise(out.text)
+            for snippet in case.get("with", []):
+                keep_total += 1
+                if normalise(snippet) in plain:
+                    keep += 1
+                else:
+                    misses.append(f"    missing  {case['file']}: {snippet!r}")
+            for snippet in case.get("without", []):
+                drop_total += 1
+                if normalise(snippet) not in plain:
+                    drop += 1
+                else:
+                    misses.append(f"    kept     {case['file']}: {snippet!r}")
+        print(f"  {system.name:<18} kept {keep}/{keep_total} ({keep / max(1, keep_total):.0%}); "
+              f"removed {drop}/{drop_total} ({drop / max(1, drop_total):.0%})")
+        if verbose or system.name == "reflib":
+            print("\n".join(misses))
+
 
 _CHROME_CONTAINERS: dict[str, Callable[[Tag], bool]] = {
     "nav": lambda t: t.name in ("nav", "header", "footer", "aside"),
     "sidebar": lambda t: any("sidebar" in c for c in t.get("class") or []),
     "role": lambda t: t.get("role") in ("navigation", "contentinfo", "banner"),
 }
-_CHROME_MARKERS = (
-    "¶",
-    "Skip to content",
-    "Edit this page",
-    "Copy to clipboard",
-    "View page source",
-    "Made with",
-    "Back to top",
-)
+_CHROME_MARKERS = ("¶", "Skip to content", "Edit this page", "Copy to clipboard",
+                   "View page source", "Made with", "Back to top")
 
 
-def _article(soup: BeautifulSoup) -> Tag | None:
-    """The theme's article container in the source page (for reference counts)."""
-    found = soup.select_one("article.md-content__inner") or soup.select_one("div.body")
-    return found if isinstance(found, Tag) else None
-
-
-def _chrome_links(soup: BeautifulSoup, article: Tag | None) -> set[tuple[str, str]]:
-    """(text, href) of links in navigation, sidebars, header and footer, not in the article."""
-    inside = set()
-    if article is not None:
-        inside = {(normalise(a.get_text()), str(a.get("href", ""))) for a in article.find_all("a")}
-    out: set[tuple[str, str]] = set()
-    for tag in soup.find_all(True):
-        if any(test(tag) for test in _CHROME_CONTAINERS.values()):
-            for link in tag.find_all("a", href=True):
-                pair = (normalise(link.get_text()), str(link["href"]))
-                if pair[0] and len(pair[0]) > 2 and pair not in inside:
-                    out.add(pair)
-    return out
-
-
-def eval_docs_themes(corpus: Path, timer: Timer, verbose: bool) -> dict[str, float]:
-    """Chrome left and code languages kept on the Sphinx and Material pages."""
-    print("== docs themes (sphinx_rtd, mkdocs_material)")
+def eval_docs_themes(corpus: Path) -> None:
+    """Chrome left, headings, code blocks and languages on the Sphinx and Material pages."""
+    print("== docs themes (sphinx_rtd, mkdocs_material; reflib only)")
     pages = sorted((corpus / "html_pages" / "sphinx_rtd").glob("*.html"))
     pages += sorted((corpus / "html_pages" / "mkdocs_material").glob("*.html"))
     totals = Counter[str]()
     for page in pages:
         data = page.read_bytes()
-        markdown, title, _ = timer.convert(data)
+        markdown = convert_page(data).markdown
         soup = BeautifulSoup(data.decode("utf-8"), "html.parser")
-        article = _article(soup)
-        links = _chrome_links(soup, article)
-        left_links = [text for text, href in links if f"[{text}]({href})" in markdown]
-        markers = {m: markdown.count(m) for m in _CHROME_MARKERS if m in markdown}
+        found = soup.select_one("article.md-content__inner") or soup.select_one("div.body")
+        article = found if isinstance(found, Tag) else None
+        inside = set()
+        if article is not None:
+            inside = {(normalise(a.get_text()), str(a.get("href", "")))
+                      for a in article.find_all("a")}
+        links: set[tuple[str, str]] = set()
+        for tag in soup.find_all(True):
+            if any(test(tag) for test in _CHROME_CONTAINERS.values()):
+                for link in tag.find_all("a", href=True):
+                    pair = (normalise(link.get_text()), str(link["href"]))
+                    if len(pair[0]) > 2 and pair not in inside:
+                        links.add(pair)
+        left = [text for text, href in links if f"[{text}]({href})" in markdown]
+        markers = sum(markdown.count(m) for m in _CHROME_MARKERS)
         pres = article.find_all("pre") if article is not None else []
-        with_lang = [p for p in pres if _source_language(p)]
-        fences = re.findall(r"^\s*(`{3,})(\S*)", markdown, re.M)
-        opened = fences[::2]
-        lang_fences = [f for f in opened if f[1]]
         headings = len(article.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])) if article else 0
-        our_headings = len(re.findall(r"^#{1,6} ", _strip_fenced(markdown), re.M))
-        totals.update(
-            chrome_links=len(left_links),
-            chrome_link_probes=len(links),
-            markers=sum(markers.values()),
-            pre=len(pres),
-            fences=len(opened),
-            pre_lang=len(with_lang),
-            fence_lang=len(lang_fences),
-            headings=headings,
-            our_headings=our_headings,
-        )
-        print(
-            f"  {page.parent.name}/{page.name}: title {title!r}; chrome links left "
-            f"{len(left_links)}/{len(links)}; markers {markers or 'none'}; code blocks "
-            f"{len(opened)}/{len(pres)}, with language {len(lang_fences)}/{len(with_lang)}; "
-            f"headings {our_headings}/{headings}"
-        )
-        if verbose and left_links:
-            print("    left:", left_links[:10])
-    print(
-        f"  total: chrome links left {totals['chrome_links']}/{totals['chrome_link_probes']}; "
-        f"chrome markers {totals['markers']}; code blocks {totals['fences']}/{totals['pre']}; "
-        f"languages kept {totals['fence_lang']}/{totals['pre_lang']}; "
-        f"headings {totals['our_headings']}/{totals['headings']}"
-    )
-    return {"chrome_links": float(totals["chrome_links"]), "markers": float(totals["markers"])}
+        ours = len(re.findall(r"^#{1,6} ", _strip_fenced(markdown), re.M))
+        opened = re.findall(r"^\s*(`{3,})(\S*)", markdown, re.M)[::2]
+        totals.update(links=len(left), probes=len(links), markers=markers, pre=len(pres),
+                      fences=len(opened), headings=headings, ours=ours,
+                      lang=sum(1 for f in opened if f[1]))
+        print(f"  {page.parent.name}/{page.name}: chrome links left {len(left)}/{len(links)}; "
+              f"markers {markers}; code blocks {len(opened)}/{len(pres)}; headings "
+              f"{ours}/{headings}")
+    print(f"  total: chrome links left {totals['links']}/{totals['probes']}; chrome markers "
+          f"{totals['markers']}; code blocks {totals['fences']}/{totals['pre']} "
+          f"({totals['lang']} with a language); headings {totals['ours']}/{totals['headings']}")
 
 
 def _strip_fenced(markdown: str) -> str:
-    """Markdown without the content of fenced code blocks."""
     out: list[str] = []
     fence = ""
     for line in markdown.split("\n"):
@@ -329,49 +336,46 @@ def _strip_fenced(markdown: str) -> str:
     return "\n".join(out)
 
 
-def _source_language(pre: Tag) -> bool:
-    """Whether the source marks a language on a ``<pre>`` or its wrappers."""
-    node: Any = pre
-    for _ in range(4):
-        if node is None:
-            return False
-        classes = " ".join(node.get("class") or [])
-        if re.search(r"\b(language|highlight|lang)-\w+", classes):
-            return True
-        code = node.find("code") if node is pre else None
-        if code is not None and re.search(r"\blanguage-\w+", " ".join(code.get("class") or [])):
-            return True
-        node = node.parent
-    return False
-
-
 # --------------------------------------------------------------------------- main
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run every evaluation and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--corpus",
-        type=Path,
-        default=DEFAULT_CORPUS,
-        help="the shared corpus folder (default: ../shared/corpus)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="per-page details")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
+                        help="the shared corpus folder (default: ../shared/corpus)")
+    parser.add_argument("--only", action="append", choices=SYSTEMS,
+                        help="run only these systems (repeatable; default: all three)")
+    parser.add_argument("--set", action="append", dest="sets",
+                        choices=("readability", "html_bench", "trafilatura", "docs"),
+                        help="run only these sets (repeatable; default: all)")
+    parser.add_argument("--min-words", type=int, default=40,
+                        help="leave out readability cases with fewer expected words (40)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="every page's scores")
     args = parser.parse_args(argv)
     corpus: Path = args.corpus
     if not (corpus / "html_pages").is_dir():
         print(f"no corpus at {corpus}", file=sys.stderr)
         return 2
-    timer = Timer()
-    eval_trafilatura(corpus, timer, args.verbose)
-    eval_readability(corpus, timer, args.verbose)
-    eval_html_bench(corpus, timer, args.verbose)
-    eval_docs_themes(corpus, timer, args.verbose)
-    print(
-        f"== speed: {timer.pages} pages, {timer.bytes / 1e6:.1f} MB in {timer.seconds:.2f} s "
-        f"= {timer.pages / max(timer.seconds, 1e-9):.1f} pages/s"
-    )
+    warnings.filterwarnings("ignore")
+    systems = make_systems(args.only or list(SYSTEMS))
+    sets = args.sets or ["readability", "html_bench", "trafilatura", "docs"]
+    scorer = _load_score_module(corpus / "html_bench" / "score.py")
+    if "readability" in sets:
+        score_set("readability", readability_cases(corpus, args.min_words), systems, scorer,
+                  args.verbose)
+    if "html_bench" in sets:
+        score_set("html_bench", html_bench_cases(corpus), systems, scorer, args.verbose)
+    if "trafilatura" in sets:
+        eval_snippets(corpus, systems, args.verbose)
+    if "docs" in sets:
+        eval_docs_themes(corpus)
+    print("== time on the same pages (sets above, one process, sequential)")
+    base = next((s for s in systems if s.name == "trafilatura"), None)
+    for system in systems:
+        ratio = f" = {system.seconds / base.seconds:.2f}x trafilatura" if base and \
+            base.seconds and system is not base else ""
+        print(f"  {system.name:<18} {system.seconds:6.2f} s for {system.pages} pages "
+              f"({1000 * system.seconds / max(1, system.pages):.1f} ms/page){ratio}")
     return 0
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from reflib.convert.base import ConversionError, ConvertRequest, RawInput
-from reflib.convert.html import convert, decode_html, html_to_markdown
+from reflib.convert.html import convert, convert_page, decode_html, html_to_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -157,9 +158,9 @@ def test_blog_page_keeps_article_elements() -> None:
         "> Directory entries are not file data.",
         "## What it does not promise",
         "- That the directory entry is durable",
-        "flushed1.",
+        "flushed<sup>1</sup>.",
         "O_DSYNC\n:   Data integrity completion for each write.",
-        "Water is H2O; see [the rename post](https://disknotes.example/2023/rename/).",
+        "Water is H<sub>2</sub>O; see [the rename post](https://disknotes.example/2023/rename/).",
     )
     assert order == sorted(order)
 
@@ -167,16 +168,23 @@ def test_blog_page_keeps_article_elements() -> None:
 # --------------------------------------------------------------------------- edge cases
 
 
-def test_table_without_th_pipes_and_spans() -> None:
-    markdown, _, _ = html_to_markdown(fixture("tables_code_tex.html"))
-    assert (
-        "|  |  |  |\n"
-        "| --- | --- | --- |\n"
-        "| left \\| right | `a\\|b` | plain |\n"
-        "| spans two |  | third |\n"
-        "| tall | r3c2 | r3c3 |\n"
-        "|  | r4c2 | r4c3 |"
-    ) in markdown
+def test_table_with_merged_cells_stays_an_html_table() -> None:
+    """Markdown cannot hold merged cells: the table stays a (sanitised) HTML table."""
+    markdown, _, notes = html_to_markdown(fixture("tables_code_tex.html"))
+    assert '<td colspan="2">spans two</td>' in markdown
+    assert '<td rowspan="2">tall</td>' in markdown
+    assert "<td>left | right</td>" in markdown
+    assert any("kept as HTML" in n for n in notes)
+    start = markdown.index("<table>")
+    assert "\n\n" not in markdown[start:markdown.index("</table>")]  # one HTML block
+
+
+def test_table_without_th_escapes_pipes() -> None:
+    page = (b"<html><body><article><h1>T</h1><p>A table of two rows follows here.</p><table>"
+            b"<tr><td>left | right</td><td><code>a|b</code></td></tr>"
+            b"<tr><td>x</td><td>y</td></tr></table></article></body></html>")
+    markdown, _, _ = html_to_markdown(page)
+    assert ("|  |  |\n| --- | --- |\n| left \\| right | `a\\|b` |\n| x | y |") in markdown
 
 
 def test_code_fence_is_longer_than_any_backtick_run() -> None:
@@ -244,10 +252,11 @@ def test_no_container_falls_back_to_text_density() -> None:
         "<div class='bottom'><a href='/a'>A</a> <a href='/b'>B</a> <a href='/c'>C</a></div>"
         "</body></html>"
     )
-    markdown, _, notes = html_to_markdown(page)
-    assert markdown.count("Pipelines split a model") == 8
-    assert "Home" not in markdown and "[A]" not in markdown
-    assert any("density" in note for note in notes)
+    result = convert_page(page)
+    assert result.markdown.count("Pipelines split a model") == 8
+    assert "Home" not in result.markdown and "[A]" not in result.markdown
+    assert result.extraction.startswith("text blocks")
+    assert result.coverage == 1.0
 
 
 # --------------------------------------------------------------------------- decoding
@@ -351,6 +360,7 @@ def _eval_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("eval_html", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules["eval_html"] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -372,9 +382,9 @@ def test_corpus_trafilatura_snippets() -> None:
         for snippet in case.get("without", []):
             absent_total += 1
             absent += evaluation.normalise(snippet) not in plain
-    # Measured: 34/34 kept, 31/31 absent.
+    # Measured: 34/34 kept, 29/31 absent.
     assert kept / kept_total >= 0.97
-    assert absent / absent_total >= 0.93
+    assert absent / absent_total >= 0.87  # the issue's bar; measured 29/31
 
 
 @pytest.mark.corpus

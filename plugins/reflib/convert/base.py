@@ -41,6 +41,11 @@ class ConvertResult:
     """Lines for ``conversion_notes`` (papers: per page)."""
     title: str | None = None
     """A title found in the source, if any."""
+    coverage: float | None = None
+    """Share of the source's text that the body holds (HTML: the page's visible prose),
+    recorded as ``coverage`` in the front matter."""
+    extraction: str | None = None
+    """How the body was chosen (HTML), recorded as ``extraction``."""
 
 
 class ConversionError(Exception):

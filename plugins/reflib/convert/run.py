@@ -192,6 +192,10 @@ def front_matter(
     meta["body_sha256"] = sha256_text(body)
     if by:
         meta["converted_by"] = by
+    if result.coverage is not None:
+        meta["coverage"] = result.coverage
+    if result.extraction:
+        meta["extraction"] = result.extraction
     notes = [n.replace("\r", " ").replace("\n", " ").strip() for n in result.notes]
     notes = [n for n in notes if n]
     if notes:
@@ -216,7 +220,7 @@ def existing_state(path: Path) -> tuple[str, dict[str, Any] | None]:
 
 
 _SAME_KEYS = ("id", "title", "source_url", "tier", "converter", "raw_sha256", "body_sha256",
-              "conversion_notes")
+              "coverage", "extraction", "conversion_notes")
 
 
 def same_output(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
