@@ -149,7 +149,16 @@ def _readability(data: bytes, url: str | None) -> Output:
 
 def make_systems(only: list[str]) -> list[System]:
     table = {"reflib": _reflib, "trafilatura": _trafilatura, "readability-lxml": _readability}
-    return [System(name, table[name]) for name in SYSTEMS if name in only]
+    out = []
+    for name in SYSTEMS:
+        if name not in only:
+            continue
+        module = {"trafilatura": "trafilatura", "readability-lxml": "readability"}.get(name)
+        if module and importlib.util.find_spec(module) is None:
+            print(f"({name} is not installed: pip install {name}; left out)")
+            continue
+        out.append(System(name, table[name]))
+    return out
 
 
 # --------------------------------------------------------------------------- scoring

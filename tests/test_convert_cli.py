@@ -337,3 +337,51 @@ def test_html_resource_goes_to_the_html_converter(lib: Path) -> None:
     assert meta["converter"] == f"reflib {__version__} html"
     assert "Every word stays." in body
     assert statuses(lib)["page"] == "converted"
+
+
+def test_low_coverage_is_recorded_warned_listed_and_shown(
+        lib: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A page whose body holds little of its prose: the coverage is recorded in the front
+    matter, ``reflib convert`` warns, ``reflib status`` and the dashboard list it."""
+    from reflib.convert.html import opinion
+
+    story = "".join(f"<p>The main story paragraph {i} explains how the harbour bridge was "
+                    f"repaired over two years, one cable at a time.</p>" for i in range(4))
+    essay = "".join(f"<p>An unrelated essay paragraph {i} wanders through the history of the "
+                    f"lighthouses on the northern coast.</p>" for i in range(6))
+    write(lib / "sources/page/raw/page.html",
+          f"<html><body><div class='entry-content'><h1>Bridge</h1>{story}</div>"
+          f"<nav><a href='/a'>Alpha</a> <a href='/b'>Beta</a> <a href='/c'>Gamma</a></nav>"
+          f"<div class='essay'>{essay}</div></body></html>")
+    with (lib / "refs/manifest.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("\n  - id: page\n    title: Page\n    type: blog\n    status: fetched\n"
+                     "    raw: [raw/page.html]\n")
+    # a second opinion that agrees with the article container (as an extractor would here)
+    monkeypatch.setattr(opinion, "trafilatura_text", lambda html, url: None)
+    capsys.readouterr()
+    assert reflib(lib, "page", "--jobs", "1") == 0
+    captured = capsys.readouterr()
+    meta, body = fulltext(lib, "page")
+    assert 0 < meta["coverage"] < 0.6
+    assert meta["extraction"] == "article container article body class"
+    assert "The main story paragraph 3" in body and "lighthouses" not in body
+    assert "coverage" in meta.get("conversion_notes", "")
+    assert f"warning: page: the body holds {meta['coverage']:.0%} of the page's prose" \
+        in captured.err
+    assert "low coverage (1): page" in captured.out
+    assert main(["status", "--root", str(lib)]) == 0
+    status = capsys.readouterr().out
+    assert "Low coverage (1)" in status and "sources/page/full.md" in status
+    assert main(["status", "--root", str(lib), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [item["id"] for item in data["low_coverage"]] == ["page"]
+    from bs4 import BeautifulSoup
+
+    from reflib.model import load as load_library
+    from reflib.sitegen import Pages
+
+    dashboard = Pages(load_library(lib)).dashboard_page(None)
+    section = dashboard[dashboard.index("## Low coverage"):]
+    assert (f"| [page](sources/page/index.md) | {round(meta['coverage'] * 100)}% | article "
+            f"container article body class |") in section
+    assert BeautifulSoup(dashboard, "html.parser").find("div", class_="reflib-low-coverage")

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .model import Library, Resource
-from .schema import PRIORITIES, STATUSES
+from .schema import LOW_COVERAGE, PRIORITIES, STATUSES
 
 PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
 NEXT_ACTION = {
@@ -110,6 +110,19 @@ def queue(lib: Library) -> list[QueueItem]:
     return items
 
 
+def low_coverage(lib: Library) -> list[dict[str, Any]]:
+    """Full texts whose recorded ``coverage`` is below :data:`LOW_COVERAGE`: the converter
+    (or a transcription) may have left part of the source out; a person should look."""
+    out = []
+    for rid, doc in lib.fulltexts.items():
+        value = (doc.meta or {}).get("coverage")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and value < LOW_COVERAGE:
+            out.append({"id": rid, "path": doc.rel, "coverage": float(value),
+                        "extraction": str((doc.meta or {}).get("extraction") or "")})
+    return sorted(out, key=lambda item: (item["coverage"], item["id"]))
+
+
 def summary(lib: Library) -> dict[str, Any]:
     """Everything ``reflib status --json`` prints (the format's minimum and more)."""
     return {
@@ -121,4 +134,5 @@ def summary(lib: Library) -> dict[str, Any]:
         "queue": [asdict(item) for item in queue(lib)],
         "awaiting_review": [{"id": r.id, "title": r.title, "card": r.card.rel if r.card else None}
                             for r in awaiting_review(lib)],
+        "low_coverage": low_coverage(lib),
     }

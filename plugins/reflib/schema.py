@@ -55,6 +55,10 @@ RESOURCE_FIELDS: tuple[Field, ...] = (
     Field("fetch", "list", "Extra URLs (sub-pages) that `reflib fetch` saves after `url`."),
 )
 
+LOW_COVERAGE = 0.6
+"""A full text whose ``coverage`` is below this share is listed for a person to look at
+(``reflib convert`` warns, ``reflib status`` and the dashboard list it)."""
+
 MANUAL_CONVERTER = "manual"
 """The ``converter`` of a hand conversion (a person or an agent reading the source)."""
 

@@ -25,7 +25,7 @@ from . import approval, evidence, paths, progress, templates
 from .chart import burndown_svg
 from .history import Snapshot
 from .model import KIND_CARD, Document, Library, Resource
-from .schema import PRIORITIES, STATUSES, TYPES
+from .schema import LOW_COVERAGE, PRIORITIES, STATUSES, TYPES
 from .sitecache import digest
 
 INDEX_URI = "index.md"
@@ -478,7 +478,10 @@ class Pages:
             by_priority=progress.counts_by(lib, "priority"),
             by_phase=progress.counts_by(lib, "phase"), statuses=STATUSES,
             status_labels=STATUS_LABELS, tiers=tier_rows, queue=queue, review=review,
-            again=again, history=history, chart=CHART_PLACEHOLDER if history else "",
+            again=again, low=[{**item, "href": self._link(
+                DASHBOARD_URI, paths.site_fulltext_uri(item["id"]))}
+                for item in progress.low_coverage(lib)], low_threshold=LOW_COVERAGE,
+            history=history, chart=CHART_PLACEHOLDER if history else "",
             index_href=INDEX_URI)
 
 

@@ -33,6 +33,7 @@ from ..convert.run import Outcome, apply_status, convert_resource
 from ..errors import ReflibError
 from ..fsutil import atomic_write
 from ..paths import MANIFEST, fulltext_rel
+from ..schema import LOW_COVERAGE
 
 HELP = "convert raw artifacts to sources/<id>/full.md (Tier 2) and set the status converted"
 
@@ -112,6 +113,14 @@ def select(ids: list[str], all_fetched: bool,
 # --- progress ----------------------------------------------------------------------------------
 
 
+def coverage_warning(outcome: Outcome) -> str | None:
+    """A warning line for a conversion whose coverage self-check is low."""
+    if outcome.ok and outcome.coverage is not None and outcome.coverage < LOW_COVERAGE:
+        return (f"warning: {outcome.id}: the body holds {outcome.coverage:.0%} of the page's "
+                f"prose (coverage in {outcome.path}); check that the whole article is there")
+    return None
+
+
 class Reporter(Protocol):
     """Shows progress while resources are converted."""
 
@@ -127,11 +136,14 @@ class PlainReporter:
         self.count = 0
 
     def done(self, outcome: Outcome) -> None:
-        """Print ``[n/total] id: result: message``."""
+        """Print ``[n/total] id: result: message`` (and a warning for a low coverage)."""
         self.count += 1
         print(f"[{self.count}/{self.total}] {outcome.id}: {RESULT_LABEL[outcome.result]}"
               f"{': ' + outcome.message if outcome.message else ''}", file=sys.stderr,
               flush=True)
+        warning = coverage_warning(outcome)
+        if warning:
+            print(f"  {warning}", file=sys.stderr, flush=True)
 
 
 class RichReporter:
@@ -155,6 +167,10 @@ class RichReporter:
                 f"{escape(outcome.message)}",
                 markup=True, highlight=False,
             )
+        warning = coverage_warning(outcome)
+        if warning:
+            self.progress.console.print(f"[yellow]{escape(warning)}[/yellow]", markup=True,
+                                        highlight=False)
 
 
 @contextmanager
@@ -329,5 +345,9 @@ def run(args: argparse.Namespace) -> int:
             outcomes = run_parallel(root, chosen, args.force, args.by, jobs, report)
     for line in summary(outcomes):
         print(line)
+    low = [o for o in outcomes if coverage_warning(o)]
+    if low:
+        print(f"low coverage ({len(low)}): " + ", ".join(
+            f"{o.id} {o.coverage:.0%}" for o in low) + "; see 'reflib status'")
     report_touched_cards(root, outcomes)
     return 0 if all(o.ok for o in outcomes) else 1

@@ -3,7 +3,8 @@
 Prints the resources per status (overall, per priority and per phase), the queue of next work
 (fetch, convert, condense, review; by priority then phase, each with the command that does
 it), the cards awaiting review, approved cards to review again (a cited section changed since
-approval), and stale conversions: full texts whose raw files changed since they were converted
+approval), full texts with a low coverage (the converter's self-check: part of the source may
+be missing), and stale conversions: full texts whose raw files changed since they were converted
 (the checker's ``fulltext-stale`` rule). With ``--json`` it prints
 :func:`reflib.progress.summary` plus ``rereview``, ``stale`` and ``problems`` (entries with an
 unknown status, unreadable pages) for tools. Exit status 0 (2 when the manifest cannot be read).
@@ -115,6 +116,12 @@ def print_report(data: dict[str, Any]) -> None:
             claims = "; ".join(f"{c['label']} ({c['section']}, {c['change']})"
                                for c in item["claims"])
             con.print(f"  {item['id']}  {claims}  {item['command']}", markup=False)
+    if data["low_coverage"]:
+        con.print(f"[bold]Low coverage ({len(data['low_coverage'])})[/bold]: the full text may "
+                  "lack part of its source; look at it")
+        for item in data["low_coverage"]:
+            con.print(f"  {item['id']}  {item['coverage']:.0%}  {item['path']}  "
+                      f"({item['extraction']})", markup=False)
     if data["stale"]:
         con.print(f"[bold]Stale conversions ({len(data['stale'])})[/bold]")
         for item in data["stale"]:

@@ -64,6 +64,8 @@ class Outcome:
     status_before: str | None = None
     status_after: str | None = None
     """The manifest status once :func:`apply_status` has run."""
+    coverage: float | None = None
+    """The converter's coverage self-check (HTML), when it made one."""
 
     @property
     def ok(self) -> bool:
@@ -284,7 +286,8 @@ def convert_resource(
         return _failed(resource_id, f"internal error in the converter: "
                        f"{type(exc).__name__}: {exc}", status)
     outcome = Outcome(resource_id, "converted", kind=result.kind, path=target_rel,
-                      notes=list(result.notes), status_before=status, status_after=status)
+                      notes=list(result.notes), status_before=status, status_after=status,
+                      coverage=result.coverage)
     if state == "generated" and not force and same_output(old_meta, meta):
         outcome.result, outcome.message = "unchanged", "full.md already up to date"
     else:

@@ -206,17 +206,25 @@ def _link_runs(container: Element, page: Page) -> list[list[Element]]:
     return runs
 
 
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f]\W*$")
+
+
 def _is_link_block(el: Element, page: Page) -> bool:
     if tag_of(el) not in _LINK_BLOCK_TAGS:
         return False
     text = page.text.get(el, 0)
     if text < 3 or page.link.get(el, 0) < 0.65 * text:
         return False
+    if tag_of(el) == "p":
+        words = text_of(el)
+        if _SENTENCE_END.search(words) and len(words.split()) >= 4:
+            return False  # a sentence whose words are mostly links is still a sentence
     return next(el.iter("pre", "code"), None) is None
 
 
 def _mostly_internal(run: list[Element], site: str | None) -> bool:
     hrefs = [a.get("href") or "" for el in run for a in el.iter("a")]
+    hrefs = [h for h in hrefs if not h.lower().startswith(("javascript:", "mailto:", "#"))]
     if not hrefs:
         return False
     internal = sum(1 for h in hrefs if not _host(h) or (site is not None and _host(h) == site))

@@ -44,7 +44,7 @@ _OPERATORS = {
     "⟩": r"\rangle", "‖": r"\|", "∣": r"\mid", "≪": r"\ll", "≫": r"\gg", "⊥": r"\perp",
     "∠": r"\angle", "°": r"^\circ", "ℓ": r"\ell", "ℏ": r"\hbar", "ℝ": r"\mathbb{R}",
     "ℕ": r"\mathbb{N}", "ℤ": r"\mathbb{Z}", "ℚ": r"\mathbb{Q}", "ℂ": r"\mathbb{C}",
-    "\u2061": "", "\u2062": "", "\u2063": "", "\u2064": "",
+    "\u2061": "", "\u2062": "", "\u2063": "", "\u2064": "", "−": "-", "∗": "*",
 }
 _ACCENTS = {
     "^": r"\hat", "ˆ": r"\hat", "\u0302": r"\hat", "~": r"\tilde", "˜": r"\tilde",
@@ -109,7 +109,7 @@ def mathml_to_tex(el: Element, depth: int = 0) -> str:
             return r"\binom{" + sub(0) + "}{" + sub(1) + "}"
         return r"\frac{" + sub(0) + "}{" + sub(1) + "}"
     if tag == "msqrt":
-        return r"\sqrt{" + "".join(mathml_to_tex(k, depth + 1) for k in kids) + "}"
+        return r"\sqrt{" + _row([mathml_to_tex(k, depth + 1) for k in kids]) + "}"
     if tag == "mroot":
         return r"\sqrt[" + sub(1) + "]{" + sub(0) + "}"
     if tag in ("mover", "munder", "munderover"):
@@ -146,7 +146,18 @@ def mathml_to_tex(el: Element, depth: int = 0) -> str:
     if tag == "menclose" and "radical" in (el.get("notation") or ""):
         return r"\sqrt{" + "".join(mathml_to_tex(k, depth + 1) for k in kids) + "}"
     # math, mrow, mstyle, mpadded, merror, menclose, mtd ...: the children in a row
-    return _symbol(text) + "".join(mathml_to_tex(k, depth + 1) for k in kids)
+    return _row([_symbol(text), *(mathml_to_tex(k, depth + 1) for k in kids)])
+
+
+def _row(parts: list[str]) -> str:
+    """TeX pieces side by side, a space where two letters would otherwise merge (``\\le``
+    then ``x`` must not become ``\\lex``)."""
+    out = ""
+    for part in parts:
+        if out and part and out[-1].isalpha() and part[0].isalpha():
+            out += " "
+        out += part
+    return out
 
 
 def _fence(char: str) -> str:

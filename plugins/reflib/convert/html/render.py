@@ -53,6 +53,7 @@ _URL_UNSAFE = re.compile(r"[\s<>]")
 _ALIGN_STYLE = re.compile(r"text-align\s*:\s*(left|right|center)", re.I)
 _ALIGN_MARK = {"left": ":---", "right": "---:", "center": ":---:"}
 _FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})")
+_DOUBLE_BREAK = re.compile(r"(?: *  \n[ \t]*){2,}")
 _TABLE_TAGS = {"table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th", "colgroup",
                "col", "a", "img", "code", "em", "strong", "b", "i", "br", "sub", "sup", "p",
                "ul", "ol", "li", "pre", "span", "del", "s", "kbd", "abbr", "dl", "dt", "dd",
@@ -217,15 +218,23 @@ class Renderer:
     def _flush(self, run: list[str], out: list[str]) -> None:
         paragraph = "".join(run)
         run.clear()
+        if "  \n" in paragraph:
+            # two line breaks in a row separate paragraphs
+            paragraph = _DOUBLE_BREAK.sub("\n\n", paragraph)
         paragraph = paragraph.strip(" \t")
         while paragraph.endswith("  \n"):
             paragraph = paragraph[:-3].rstrip(" \t")
         paragraph = paragraph.strip()
-        if paragraph:
-            lines = paragraph.split("\n")
+        for part in paragraph.split("\n\n"):
+            part = part.strip()
+            while part.endswith("  \n") or part.endswith("  "):
+                part = part.rstrip()
+            if not part:
+                continue
+            lines = part.split("\n")
             out.append("\n".join(escape_line_start(line.lstrip(" ")) if i == 0 or
-                                 lines[i - 1].endswith("  ") else line
-                                 for i, line in enumerate(lines)))
+                                  lines[i - 1].endswith("  ") else line
+                                  for i, line in enumerate(lines)))
 
     def block(self, el: Element, depth: int) -> str:
         """One block-level element."""
@@ -486,7 +495,9 @@ class Renderer:
         if tag == "img":
             return self.image(el, ctx)
         if tag == "input":
-            return "[x] " if el.get("checked") is not None else "[ ] "
+            mark = "[x]" if el.get("checked") is not None else "[ ]"
+            el.tail = " " + (el.tail or "").lstrip()
+            return mark
         if tag in ("code", "kbd", "samp", "tt") and "code" not in ctx:
             return self.code_span(el)
         if tag == "pre":

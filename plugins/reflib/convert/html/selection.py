@@ -27,11 +27,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ...schema import LOW_COVERAGE
 from .blocks import STRONG, WEAK, Block, Page, mark_chrome
 from .dom import HEADINGS, Element, classes, tag_of, words
-
-LOW_COVERAGE = 0.6
-"""Below this share of the page's prose the range is widened (and the note says so)."""
 
 _BODY_CLASSES = frozenset(
     """post-content entry-content article-content article-body post-body story-body post-prose
@@ -235,7 +233,18 @@ def _extend_head(blocks: list[Block], i: int) -> tuple[int, Element | None]:
             break
         k -= 1
         steps += 1
-    return k, None
+    return k, _title_before(blocks, k)
+
+
+def _title_before(blocks: list[Block], k: int) -> Element | None:
+    """The ``h1`` shortly before block ``k`` (across a byline or a share bar, not across
+    navigation or another article's text)."""
+    for prev in reversed(blocks[max(0, k - 12):k]):
+        if prev.kind == "heading" and tag_of(prev.el) == "h1":
+            return prev.el
+        if prev.chrome == STRONG or prev.is_prose:
+            return None
+    return None
 
 
 def _extend_tail(blocks: list[Block], j: int, root: Element) -> int:
@@ -256,13 +265,25 @@ def _extend_tail(blocks: list[Block], j: int, root: Element) -> int:
         if nxt.kind in ("media", "code"):
             k += 1
             continue
-        if nxt.kind == "heading" or nxt.link_density > 0.5:
+        if nxt.kind == "heading":
             break
-        if nxt.is_prose or nxt.chars <= 200:
+        if nxt.link_density > 0.5 and not _is_sentence(nxt):
+            break
+        if nxt.is_prose or nxt.chars <= 200 or _is_sentence(nxt):
             k += 1
             continue
         break
     return k
+
+
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f]\W*$")
+
+
+def _is_sentence(block: Block) -> bool:
+    """A paragraph written as a sentence, even if most of its words are links ("See the
+    guide, the FAQ and the changelog.")."""
+    return tag_of(block.el) == "p" and block.chars >= 20 and \
+        bool(_SENTENCE_END.search(block.text)) and len(block.text.split()) >= 4
 
 
 # --- the second opinion ---------------------------------------------------------------------------
@@ -298,11 +319,11 @@ def _widen(blocks: list[Block], i: int, j: int) -> tuple[int, int]:
         grown = False
         left = best_run(blocks, 0, i - 1) if i > 0 else None
         if left is not None and _prose_chars(blocks, *left) >= 0.25 * kept and not any(
-                b.chrome == STRONG and b.chars > 30 for b in blocks[left[1] + 1:i]):
+                b.chrome == STRONG for b in blocks[left[1] + 1:i]):
             i, grown = left[0], True
         right = best_run(blocks, j + 1) if j + 1 < len(blocks) else None
         if right is not None and _prose_chars(blocks, *right) >= 0.25 * kept and not any(
-                b.chrome == STRONG and b.chars > 30 for b in blocks[j + 1:right[0]]):
+                b.chrome == STRONG for b in blocks[j + 1:right[0]]):
             j, grown = right[1], True
         if not grown:
             return i, j
