@@ -137,6 +137,9 @@ def _prepare(html: str | bytes, url: str | None, second_opinion: bool) -> _Prepa
             notes.append(f"{removed} list(s) of links to the site's own pages removed as "
                          f"navigation")
         clean.drop_trailing_headings(root)
+        repeated = clean.drop_repeated_captions(root)
+        if repeated:
+            notes.append(f"{repeated} repeated caption(s) of a gallery kept once")
     clean.replace_annotations(root)
     clean.mark_code_blocks(root)
     clean.mark_admonitions(root)

@@ -266,6 +266,42 @@ def remove_link_blocks(root: Element, page: Page, site: str | None) -> int:
     return removed
 
 
+_GALLERY_WORDS = frozenset(
+    "caption captions credit credits gallery slide slides slideshow carousel lightbox modal "
+    "photo photos figure".split())
+
+
+def _in_gallery(el: Element, root: Element) -> bool:
+    for node in [el, *el.iterancestors()]:
+        if tag_of(node) in ("figure", "figcaption"):
+            return True
+        if words(node) & _GALLERY_WORDS:
+            return True
+        if node is root:
+            return False
+    return False
+
+
+def drop_repeated_captions(root: Element) -> int:
+    """Captions that a gallery or a lightbox repeats (the same text again, 40 characters or
+    more, in a figure, caption or gallery element) are kept once; return how many went."""
+    seen: set[str] = set()
+    doomed: list[Element] = []
+    for el in elements(root):
+        if el is root or tag_of(el) in ("pre", "code", "td", "th", *HEADINGS):
+            continue
+        own = " ".join(((el.text or "") + "".join(
+            c.text_content() + (c.tail or "") for c in el if isinstance(c.tag, str)
+            and tag_of(c) in ("a", "b", "i", "em", "strong", "span", "br"))).split())
+        if len(own) < 40 or len(own) < 0.9 * len(" ".join(el.text_content().split())):
+            continue
+        key = own.casefold()
+        if key in seen and _in_gallery(el, root):
+            doomed.append(el)
+        seen.add(key)
+    return _remove_outermost(doomed)
+
+
 def drop_trailing_headings(root: Element) -> None:
     """Remove headings that end the body with nothing under them (a removed box's title)."""
     while True:
