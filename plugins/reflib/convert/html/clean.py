@@ -163,16 +163,23 @@ def remove_chrome(root: Element, page: Page) -> int:
     return _remove_outermost(doomed)
 
 
+_SENTENCE = re.compile(r"[.!?\u3002\uff01\uff1f](?:\s|$)")
+
+
 def _looks_like_chrome(el: Element, page: Page) -> bool:
-    """A weakly marked element is chrome when it is mostly links or has no running text."""
+    """A weakly marked element is chrome when it is mostly links, or short and without a
+    sentence ("Last update: 3 May", "Tags: a, b", "Share")."""
     if tag_of(el) == "header" and next((h for h in el.iter(*HEADINGS)), None) is not None:
         return False
     text = page.text.get(el, 0)
     if text == 0:
         return next(el.iter("img", "pre", "table"), None) is None
     density = page.link.get(el, 0) / text
-    prose = page.prose.get(el, 0)
-    return density > 0.5 or (prose == 0 and text < 200)
+    if density > 0.5:
+        return True
+    if next(el.iter("pre", "table", *HEADINGS), None) is not None:
+        return False
+    return text < 200 and not _SENTENCE.search(text_of(el))
 
 
 def _remove_outermost(doomed: list[Element]) -> int:
