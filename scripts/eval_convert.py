@@ -1,7 +1,8 @@
 """Evaluate the Tier 2 converters on ../shared/corpus in one run.
 
-Runs ``eval_html`` (trafilatura snippets, readability recall, html_bench F1 beside
-trafilatura's baseline, docs-theme chrome) and ``eval_pdf`` (word recall against PyMuPDF's
+Runs ``eval_html`` (reflib, trafilatura and readability-lxml on the same pages: shingle
+precision / recall / F1 per set, must-keep and must-drop snippets, docs-theme chrome, time)
+and ``eval_pdf`` (word recall against PyMuPDF's
 text layer, pages/s against pymupdf4llm on the same files). Exit 1 when a target is missed.
 
     python scripts/eval_convert.py [--corpus ../shared/corpus]
