@@ -224,7 +224,28 @@ def convert(request: ConvertRequest) -> ConvertResult:
         else:
             notes.extend(file_notes)
         parts.append(body.rstrip("\n"))
-    return ConvertResult(body="\n\n".join(parts) + "\n", kind=KIND, notes=notes, title=title)
+    body = "\n\n".join(parts) + "\n"
+    return ConvertResult(body=body, kind=KIND, notes=notes, title=title,
+                         coverage=_coverage(request.raw, body, notes))
+
+
+def _coverage(raws: Iterable[RawInput], body: str, notes: list[str]) -> float | None:
+    """The self-check: the share of the text layer's words that the body holds (page by
+    page, by the page markers); a page below the threshold gets a note."""
+    from .manual import LOW_PAGE_COVERAGE, MIN_PAGE_WORDS, pdf_coverage
+
+    try:
+        pages = pdf_coverage(list(raws), body)
+    except Exception:  # the check must never fail a conversion that succeeded
+        return None
+    total = sum(p.words for p in pages)
+    if not total:
+        return None
+    for page in pages:
+        if page.words >= MIN_PAGE_WORDS and page.share < LOW_PAGE_COVERAGE:
+            notes.append(f"{page.pdf} p.{page.page}: only {page.share:.0%} of the text layer's "
+                         f"{page.words} words are in the body")
+    return round(sum(p.found for p in pages) / total, 3)
 
 
 def pdf_to_markdown(path: str | Path, *, anchor_prefix: str = "") -> tuple[str, list[str]]:
