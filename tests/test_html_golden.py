@@ -78,3 +78,18 @@ def test_real_second_opinion_runs() -> None:
     case = GOLDEN / "selection" / "several_articles.html"
     result = convert_page(case.read_bytes(), url=URL)
     assert "trafilatura" in result.extraction
+
+
+def test_a_missing_second_opinion_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When trafilatura cannot run, the conversion says so (it once failed silently on a fresh
+    machine that lacked lxml_html_clean)."""
+    from reflib.convert.html import opinion
+
+    def unavailable(html: str, url: str | None) -> str | None:
+        raise opinion.OpinionUnavailable("trafilatura cannot be imported (test)")
+
+    monkeypatch.setattr(opinion, "trafilatura_text", unavailable)
+    case = GOLDEN / "selection" / "several_articles.html"
+    result = convert_page(case.read_bytes(), url=URL)
+    assert result.extraction == "text blocks; no second opinion"
+    assert "no second opinion: trafilatura cannot be imported (test)" in result.notes

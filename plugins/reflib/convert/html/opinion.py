@@ -12,19 +12,27 @@ import logging
 import warnings
 
 
+class OpinionUnavailable(Exception):
+    """The second opinion could not be asked (not installed, or it failed on this page)."""
+
+
 def trafilatura_text(html: str, url: str | None) -> str | None:
-    """trafilatura's plain text of the page's main content, or ``None`` when it finds none or
-    is not installed."""
+    """trafilatura's plain text of the page's main content (``None`` when it finds none).
+
+    Raises :class:`OpinionUnavailable` saying why when trafilatura cannot be imported or fails
+    on the page: a missing second opinion is said in the conversion's notes, never silent."""
     try:
         import trafilatura
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
+    except ImportError as exc:
+        raise OpinionUnavailable(f"trafilatura cannot be imported ({exc})") from None
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return trafilatura.extract(html, url=url, include_comments=False,
-                                       include_tables=True, include_formatting=False,
-                                       deduplicate=False, favor_recall=True)
-    except Exception:  # its failure only costs the second opinion
-        return None
+            text: str | None = trafilatura.extract(
+                html, url=url, include_comments=False, include_tables=True,
+                include_formatting=False, deduplicate=False, favor_recall=True)
+            return text
+    except Exception as exc:
+        raise OpinionUnavailable(f"trafilatura failed on this page ({type(exc).__name__}: "
+                                 f"{exc})") from None

@@ -391,7 +391,13 @@ def choose(page: Page, second_opinion: Callable[[], str | None] | None = None) -
     j = _extend_tail(blocks, j, page.root)
     notes: list[str] = []
     if second_opinion is not None:
-        other = second_opinion()
+        failed = False
+        try:
+            other = second_opinion()
+        except Exception as exc:  # OpinionUnavailable: said, not silent
+            other, failed = None, True
+            notes.append(f"no second opinion: {exc}")
+            method.append("no second opinion")
         if other:
             agree = supported(blocks, other)
             outside = [k for k, ok in enumerate(agree) if ok and (k < i or k > j)
@@ -402,6 +408,8 @@ def choose(page: Page, second_opinion: Callable[[], str | None] | None = None) -
                 method.append(f"widened by trafilatura (+{added} characters of prose)")
             else:
                 method.append("trafilatura agrees")
+        elif not failed:
+            method.append("trafilatura found no article")
     start, end = _index_range(blocks, i, j, page)
     cov = coverage(page, start, end)
     if cov < LOW_COVERAGE:
