@@ -111,6 +111,9 @@ class EvidenceProcessor(Treeprocessor):
             return
         for el in root.iter("a"):
             if EVIDENCE_CLASS in (el.get("class") or "").split():
+                if "".join(el.itertext()).lstrip().startswith("§"):
+                    # the link text carries its own section sign: the style adds none
+                    el.set("class", f"{el.get('class')} {EVIDENCE_CLASS}--marked")
                 self._preview(site, el)
         if self.state.fulltext_id:
             self._backlinks(site, root, self.state.fulltext_id)

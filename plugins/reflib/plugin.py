@@ -55,7 +55,13 @@ ASSETS_DIR = Path(__file__).parent / "assets"
 ASSET_URI = "assets/reflib"
 ASSETS = ("reflib.css", "reflib.js")
 SEARCH_ASSETS = ("reflib-search.js",)
-NEEDED_EXTENSIONS = ("attr_list", "md_in_html", "admonition")
+NEEDED_EXTENSIONS = ("attr_list", "md_in_html", "admonition", "tables", "def_list", "footnotes",
+                     "pymdownx.superfences", "pymdownx.tasklist")
+"""Markdown extensions the library's content needs (what converters and scaffolds write:
+fences with a title, task lists, definition lists, footnotes), added when ``mkdocs.yml`` lacks
+them, so that what ``reflib check`` reads is what the site renders."""
+REPLACED_EXTENSIONS = {"fenced_code": "pymdownx.superfences"}
+"""An extension that another needed one replaces (SuperFences handles every fence)."""
 THEME_DIR = Path(__file__).parent / "templates" / "theme"
 REUSE_TEMPLATE = "reflib/reuse.html"
 MATERIAL_SEARCH = ("search", "material/search")
@@ -218,10 +224,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.user_nav = config.nav is not None
         self._strict = bool(config.strict)
         self._warnings = []
-        names = [e for e in config.markdown_extensions if isinstance(e, str)]
-        for name in NEEDED_EXTENSIONS:
-            if name not in names and f"markdown.extensions.{name}" not in names:
-                config.markdown_extensions.append(name)
+        _add_extensions(config.markdown_extensions)
         config.markdown_extensions.append(self.ext)
         if self.config.search == "pagefind":
             self._drop_material_search(config)
@@ -882,6 +885,19 @@ class _SkippedPageFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not (self.plugin._reuse and record.getMessage().startswith("Page skipped"))
+
+
+def _add_extensions(extensions: list[Any]) -> None:
+    """Add :data:`NEEDED_EXTENSIONS` to a MkDocs ``markdown_extensions`` list in place."""
+    names = {e.removeprefix("markdown.extensions.") for e in extensions if isinstance(e, str)}
+    for name in NEEDED_EXTENSIONS:
+        if name in names:
+            continue
+        for old, new in REPLACED_EXTENSIONS.items():
+            if new == name:
+                extensions[:] = [e for e in extensions if not (
+                    isinstance(e, str) and e.removeprefix("markdown.extensions.") == old)]
+        extensions.append(name)
 
 
 def _evidence_flags(findings: list[check.Finding]) -> dict[str, Problems]:

@@ -1,0 +1,66 @@
+"""What ``reflib check`` accepts builds under ``--strict``, on real converted pages.
+
+A library made by ``reflib init`` (its own ``mkdocs.yml``), a docs resource from real Material
+pages of the shared corpus (code blocks with file names, admonitions, tables), converted by
+reflib, a card citing headings that come after those code blocks, approved: ``reflib check``
+passes, the strict build passes, and every cited heading exists in the built page.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reflib.check import check_root
+from reflib.cli import main
+from reflib.model import load
+from sitebuild import build
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+PAGES = ("pydantic_ai_agents.html", "pydantic_ai_cli.html")
+
+
+@pytest.mark.corpus
+def test_converted_corpus_pages_pass_check_and_strict_build(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = CORPUS / "html_pages" / "mkdocs_material"
+    if not all((folder / p).is_file() for p in PAGES):
+        pytest.skip("no ../shared/corpus")
+    root = tmp_path / "lib"
+    assert main(["init", str(root), "--no-git"]) == 0
+    raw = root / "sources/agents-docs/raw"
+    raw.mkdir(parents=True)
+    for page in PAGES:
+        shutil.copy(folder / page, raw / page)
+    manifest = root / "refs/manifest.yaml"
+    manifest.write_text(manifest.read_text().replace("resources: []\n", (
+        "resources:\n  - id: agents-docs\n    title: Agent docs\n    type: docs\n"
+        "    url: https://ai.pydantic.dev/agents/\n    status: fetched\n"
+        f"    raw: [raw/{PAGES[0]}, raw/{PAGES[1]}]\n")))
+    assert main(["--root", str(root), "convert", "agents-docs", "--jobs", "1"]) == 0
+    full = load(root).fulltexts["agents-docs"]
+    body = full.read_text()
+    assert 'title="' in body, "the pages' code blocks carry file names"
+    fences = [i for i, line in enumerate(body.split("\n")) if line.startswith("```") and
+              'title="' in line]
+    # cite the headings that come after titled code blocks (a build without SuperFences lost them)
+    after = [h for h in full.headings if h.level >= 2 and h.line > fences[0] + full.body_line]
+    assert len(after) >= 3
+    cited = after[:3]
+    claims = "".join(f"{n}. A claim about {h.text}.\n   Evidence: [{h.text}]"
+                     f"(../../sources/agents-docs/full.md#{h.anchor})\n"
+                     for n, h in enumerate(cited, start=1))
+    (root / "refs/resources/agents-docs.md").write_text(
+        "---\nid: agents-docs\nreview: draft\n---\n# Agent docs\n\n## Claims\n\n" + claims)
+    assert main(["--root", str(root), "review", "agents-docs", "--approve", "--by", "rev"]) == 0
+    assert check_root(root) == []
+    result = build(root, config=(root / "mkdocs.yml").read_text(), strict=True)
+    assert result.returncode == 0, result.log
+    page = result.html("sources/agents-docs/index.html")
+    for heading in cited:
+        assert page.find(id=heading.anchor) is not None, heading.anchor
+    # every heading check found is a heading of the built page
+    ids = {el.get("id") for el in page.select("h1, h2, h3, h4, h5, h6")}
+    assert {h.anchor for h in full.headings} <= ids
