@@ -357,13 +357,15 @@ def test_low_coverage_is_recorded_warned_listed_and_shown(
         handle.write("\n  - id: page\n    title: Page\n    type: blog\n    status: fetched\n"
                      "    raw: [raw/page.html]\n")
     # a second opinion that agrees with the article container (as an extractor would here)
-    monkeypatch.setattr(opinion, "trafilatura_text", lambda html, url: None)
+    story_text = " ".join(f"The main story paragraph {i} explains how the harbour bridge was "
+                          f"repaired over two years, one cable at a time." for i in range(4))
+    monkeypatch.setattr(opinion, "trafilatura_text", lambda html, url: story_text)
     capsys.readouterr()
     assert reflib(lib, "page", "--jobs", "1") == 0
     captured = capsys.readouterr()
     meta, body = fulltext(lib, "page")
     assert 0 < meta["coverage"] < 0.6
-    assert meta["extraction"] == "article container article body class"
+    assert meta["extraction"] == "article container article body class; trafilatura agrees"
     assert "The main story paragraph 3" in body and "lighthouses" not in body
     assert "coverage" in meta.get("conversion_notes", "")
     assert f"warning: page: the body holds {meta['coverage']:.0%} of the page's prose" \
@@ -383,5 +385,5 @@ def test_low_coverage_is_recorded_warned_listed_and_shown(
     dashboard = Pages(load_library(lib)).dashboard_page(None)
     section = dashboard[dashboard.index("## Low coverage"):]
     assert (f"| [page](sources/page/index.md) | {round(meta['coverage'] * 100)}% | article "
-            f"container article body class |") in section
+            f"container article body class; trafilatura agrees |") in section
     assert BeautifulSoup(dashboard, "html.parser").find("div", class_="reflib-low-coverage")
