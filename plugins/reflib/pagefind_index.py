@@ -64,6 +64,16 @@ def strip_attributes(fragment: str) -> str:
     return _PAGEFIND_ATTR.sub("", fragment)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def plain_label(value: str) -> str:
+    """A filter or metadata value that cannot become markup: Pagefind's UI writes filter
+    labels and titles as HTML, so the angle brackets of a manifest value (or a title) are
+    replaced by the look-alike quotation marks ``‹ ›`` and control characters dropped."""
+    return _CONTROL.sub("", value).replace("<", "\u2039").replace(">", "\u203a")
+
+
 def wrap(fragment: str, filters: Iterable[tuple[str, str]],
          meta: Iterable[tuple[str, str]]) -> str:
     """The page content in a ``data-pagefind-body`` element with its filters and metadata.
@@ -74,10 +84,10 @@ def wrap(fragment: str, filters: Iterable[tuple[str, str]],
     parts = [BODY_START]
     for key, value in filters:
         parts.append(f'<span data-pagefind-filter="{html.escape(key)}:'
-                     f'{html.escape(value, quote=True)}"></span>')
+                     f'{html.escape(plain_label(value), quote=True)}"></span>')
     for key, value in meta:
         parts.append(f'<span data-pagefind-meta="{html.escape(key)}:'
-                     f'{html.escape(value, quote=True)}"></span>')
+                     f'{html.escape(plain_label(value), quote=True)}"></span>')
     parts.append(fragment)
     parts.append("</div>")
     return "".join(parts)

@@ -111,8 +111,9 @@ class ReflibConfig(base.Config):
 
     checks = c.Choice(("links", "all", "none"), default="links")
     """Which ``reflib check`` rules run during the build, each finding a warning naming
-    file and line (so ``mkdocs build --strict`` fails): ``links`` (links, anchors and
-    evidence), ``all`` (every rule), or ``none``."""
+    file and line (so ``mkdocs build --strict`` fails): ``links`` (links, anchors, evidence,
+    quotes, approvals, and the manifest's keys and values), ``all`` (every rule), or
+    ``none``."""
 
     exports = c.Type(bool, default=True)
     """Write ``catalog.json`` and ``llms.txt`` at the site root (see :mod:`reflib.export`),
@@ -422,8 +423,10 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         if self.config.checks == "all":
             findings = check.run(lib, links=links)
         else:
+            # the manifest's own values are always checked: a value check rejects (a type
+            # or topic carrying markup) must not build cleanly either
             findings = sorted(set(links.run(lib) if links is not None
-                                  else check.check_links(lib)))
+                                  else check.check_links(lib)) | set(check.check_manifest(lib)))
         if links is not None:
             self.stats.checked = links.checked
         return findings

@@ -45,13 +45,15 @@ REVIEW_LABELS = {"draft": "draft card", "approved": "approved"}
 
 # --- escaping ---------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~{}])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]>|#!~{}])")
 
 
 def md_escape(text: Any) -> str:
-    """``text`` as literal inline markdown (safe in a table cell and in link text)."""
+    """``text`` as literal inline markdown (safe in a table cell and in link text). ``<`` is
+    written as an entity: Python-Markdown does not treat ``\\<`` as an escape, so a
+    backslash would show."""
     value = " ".join(str(text).split())
-    value = value.replace("&", "&amp;")
+    value = value.replace("&", "&amp;").replace("<", "&lt;")
     return _MD_SPECIAL.sub(r"\\\1", value)
 
 
@@ -520,14 +522,17 @@ def default_nav(lib: Library, doc_uris: Iterable[str], *, by_type: bool = True) 
     for stem in sorted(lib.topics):
         uri = paths.site_src_uri(paths.topic_rel(stem))
         if uri in uris:
-            topics.append({lib.topics[stem].title: uri})
+            # the theme writes navigation titles as HTML: library text is escaped
+            topics.append({html.escape(lib.topics[stem].title, quote=False): uri})
     if topics:
         nav.append({"Topics": topics})
     groups: dict[str, list[Any]] = {}
     for res in sorted(lib.resources.values(), key=lambda r: r.title.lower()):
         uri = paths.site_resource_uri(res.id)
         if uri in uris:
-            groups.setdefault(res.type if by_type else "all", []).append(uri)
+            # an unknown type (reported by the checks) is grouped under Other
+            kind = res.type if res.type in TYPES else "other"
+            groups.setdefault(kind if by_type else "all", []).append(uri)
     if groups:
         if by_type:
             nav.append({"Resources": [{_type_title(t): groups[t]}

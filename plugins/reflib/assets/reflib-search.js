@@ -39,13 +39,21 @@
     return loading;
   }
 
+  /* Pagefind's UI writes titles as HTML: text from the library (titles, headings) must not
+   * carry markup into it. The build already neutralises filter and metadata values; headings
+   * are text, so their angle brackets are replaced here too. */
+  function plain(text) {
+    return String(text == null ? "" : text).replace(/</g, "\u2039").replace(/>/g, "\u203a");
+  }
+
   function processResult(result) {
     var meta = result.meta || {};
     if (meta.resource_title && meta.kind && meta.kind !== "topic") {
       meta.title = meta.resource_title + " · " + meta.kind;
     }
     // the title says it all: show no metadata tags under each result
-    result.meta = { title: meta.title, image: meta.image };
+    result.meta = { title: plain(meta.title), image: meta.image };
+    (result.sub_results || []).forEach(function (sub) { sub.title = plain(sub.title); });
     return result;
   }
 

@@ -1,0 +1,115 @@
+"""No script from the library runs in the built site: manifest values, titles, headings.
+
+A library whose manifest values (type, priority, topics, title, notes), topic and card titles
+and full-text headings carry script payloads is built; every page is opened in headless
+Chromium, the search dialog is opened and used, and no payload may have run. The strict build
+refuses the manifest values that ``reflib check`` rejects.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from libfactory import make_library
+from sitebuild import build
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+PAYLOAD = "<img src=x onerror=window.__xss=(window.__xss||0)+1>"
+SVG = "<svg onload=window.__xss=(window.__xss||0)+1>"
+
+
+def hostile_library(root: Path) -> Path:
+    make_library(root)
+    manifest = root / "refs/manifest.yaml"
+    text = manifest.read_text()
+    text = text.replace("type: paper", f'type: "{PAYLOAD}"', 1)
+    text = text.replace("priority: high", f'priority: "{PAYLOAD}"', 1)
+    text = text.replace("topics: [01-first]", f'topics: [01-first, "{PAYLOAD}"]', 1)
+    text = text.replace('title: "Alpha: a paper"', f'title: "Alpha {PAYLOAD} paper"', 1)
+    text = text.replace("title: Gamma issue", f'title: "Gamma {SVG}"\n    notes: "{PAYLOAD}"',
+                        1)
+    manifest.write_text(text)
+    topic = root / "refs/topics/02-second.md"
+    topic.write_text(f'---\ntitle: "Second {PAYLOAD}"\n---\n' + topic.read_text())
+    card = root / "refs/resources/beta.md"
+    card.write_text(card.read_text().replace("# Beta", f"# Beta {PAYLOAD}"))
+    full = root / "sources/alpha/full.md"
+    full.write_text(full.read_text().replace(
+        "## Results\n\nFirst results.",
+        f"## Results {PAYLOAD}\n\nFirst results. &lt;img src=x onerror=alert(1)&gt;\n\n"
+        f"## Escaped &lt;img src=x onerror=window.__xss=1&gt; heading\n\nText.", 1))
+    return root
+
+
+def test_strict_build_refuses_values_check_rejects(tmp_path: Path) -> None:
+    root = hostile_library(tmp_path / "lib")
+    result = build(root, strict=True, extra=["-q"])
+    assert result.returncode != 0
+    assert "[manifest-bad-value]" in result.log
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        if os.environ.get("REFLIB_REQUIRE_BROWSER") == "1":
+            pytest.fail("REFLIB_REQUIRE_BROWSER=1 but there is no Chromium")
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    pytest.importorskip("playwright.sync_api")
+    root = hostile_library(tmp_path_factory.mktemp("hostile") / "lib")
+    result = build(root, strict=False)
+    assert result.returncode == 0, result.log
+    handler = functools.partial(_Quiet, directory=str(result.site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.browser
+def test_no_payload_runs_on_any_page_or_in_search(hostile_site: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for path in ("", "dashboard/", "resources/alpha/", "resources/beta/",
+                     "resources/gamma/", "sources/alpha/", "topics/01-first/",
+                     "topics/02-second/"):
+            page.goto(hostile_site + path)
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("window.__xss") is None, path
+        # the search dialog writes filter labels and titles as HTML
+        page.goto(hostile_site + "topics/01-first/")
+        page.click(".md-header .reflib-search-button")
+        box = page.locator(".reflib-search .pagefind-ui__search-input")
+        box.wait_for(state="visible", timeout=10000)
+        for word in ("results", "alpha", "gamma"):
+            box.fill(word)
+            page.locator(".pagefind-ui__result").first.wait_for(timeout=10000)
+            page.wait_for_timeout(300)
+        labels = page.evaluate("Array.from(document.querySelectorAll("
+                               "'.pagefind-ui__filter-label')).map(e => e.textContent)")
+        assert any("\u2039img src=x" in label for label in labels), labels  # shown, inert
+        assert page.evaluate("window.__xss") is None
+        assert dialogs == []
+        browser.close()
