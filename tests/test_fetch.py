@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import tarfile
 from pathlib import Path
@@ -466,3 +467,15 @@ def test_extract_tar_hardlink_inside_is_copied(tmp_path: Path) -> None:
     extract_tar(data, tmp_path / "out", max_total=100)
     assert (tmp_path / "out" / "b.txt").read_bytes() == b"A"
     assert not (tmp_path / "out" / "b.txt").is_symlink()
+
+
+def test_never_writes_through_a_symlink_outside_the_library(
+        lib: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (lib / "sources" / "intro-docs").mkdir(parents=True)
+    os.symlink(outside, lib / "sources" / "intro-docs" / "raw")
+    assert fetch(lib, "intro-docs") == 1
+    assert "sources/intro-docs/raw is a symbolic link to a place outside the library" in \
+        capsys.readouterr().err
+    assert list(outside.iterdir()) == []

@@ -276,6 +276,12 @@ def _check_resource_status(lib: Library, res: Resource) -> Iterator[Finding]:
     src_rel = paths.source_dir_rel(res.id)
     on_disk = _raw_files_on_disk(folder)
     listed = [r for r in res.raw if paths.is_safe_relative(r)]
+    for item in listed:
+        target = folder / item
+        if (target.exists() or target.is_symlink()) and paths.outside(target, lib.root):
+            yield _f(MANIFEST, res.entry.line_of("raw"), "raw-outside-library",
+                     f"'{res.id}': {src_rel}/{item} is a symbolic link to a place outside the "
+                     f"library; it is not converted or published: copy the files in instead")
     if rank >= 1:
         if not res.raw:
             yield _f(MANIFEST, line, "status-raw-missing",
@@ -364,7 +370,8 @@ def check_documents(lib: Library) -> Iterator[Finding]:
     """Readability and front matter of full texts, cards and topics; topic sections."""
     for doc in lib.documents.values():
         if doc.error is not None:
-            code = doc.error.code if isinstance(doc.error, SyntaxProblem) else "unreadable"
+            code = doc.error.code if isinstance(doc.error, SyntaxProblem) else (
+                "outside-library" if doc.outside else "unreadable")
             yield _f(doc.rel, doc.error.line or 1, code, doc.error.message,
                      doc.error.column or 0)
             continue

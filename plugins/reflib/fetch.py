@@ -48,7 +48,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from . import http
 from .errors import ReflibError
 from .fsutil import atomic_write
-from .paths import RAW_DIR, SOURCES_DIR
+from .paths import RAW_DIR, SOURCES_DIR, outside
 from .schema import ID_PATTERN
 
 DEFAULT_GITHUB_API = "https://api.github.com"
@@ -439,6 +439,11 @@ def fetch_resource(root: Path, entry: Mapping[str, Any], opts: FetchOptions) -> 
     if not re.match(ID_PATTERN, rid):
         raise FetchError(f"invalid id {rid!r}")
     source_dir = root / SOURCES_DIR / rid
+    for folder, shown in ((source_dir, f"{SOURCES_DIR}/{rid}"),
+                          (source_dir / RAW_DIR, f"{SOURCES_DIR}/{rid}/{RAW_DIR}")):
+        if (folder.exists() or folder.is_symlink()) and outside(folder, root):
+            raise FetchError(f"{shown} is a symbolic link to a place outside the library; "
+                             "nothing is written outside it: remove the link")
     created = [d for d in (root / SOURCES_DIR, source_dir) if not d.exists()]
     source_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".fetch-", dir=source_dir))

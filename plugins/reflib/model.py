@@ -54,6 +54,9 @@ class Document:
     """Why the file could not be read or its front matter parsed."""
     line_count: int = 0
     claims: list[Claim] = field(default_factory=list)
+    outside: bool = False
+    """The file is a symbolic link to a place outside the library: it is never read, and the
+    site never publishes it."""
     todo_lines: list[int] = field(default_factory=list)
     """Full texts: file lines that still hold a :data:`TODO_MARK` placeholder."""
 
@@ -254,6 +257,12 @@ def load_document(root: Path, path: Path, kind: str | None = None) -> Document:
     """Read and scan one markdown file; problems are recorded on the document."""
     rel = paths.to_posix(path, root)
     doc = Document(kind or _kind_of(rel), rel, path)
+    if path.is_symlink() and paths.outside(path, root):
+        doc.outside = True
+        doc.error = ReflibError("is a symbolic link to a file outside the library; it is not "
+                                "read or published: copy the file into the library instead",
+                                rel)
+        return doc
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

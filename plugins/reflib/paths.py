@@ -151,6 +151,16 @@ def is_safe_relative(path: str) -> bool:
     return ".." not in PurePosixPath(path).parts
 
 
+def outside(path: Path, base: Path) -> bool:
+    """True when ``path``, with every symbolic link followed, is not inside ``base`` (also for
+    a link loop). Nothing outside the library root is read, converted or published."""
+    try:
+        path.resolve(strict=False).relative_to(base.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return True
+    return False
+
+
 def fulltext_id(rel: str) -> str | None:
     """The resource id when ``rel`` (root-relative) is ``sources/<id>/full.md``."""
     parts = rel.split("/")

@@ -331,6 +331,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         for finding in self._findings:
             self._warn(finding.text())
 
+        self._drop_outside(files, lib.root)
         for asset in self._assets():
             self._add(files, File.generated(config, f"{ASSET_URI}/{asset}",
                                             abs_src_path=str(ASSETS_DIR / asset)))
@@ -344,6 +345,8 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 for rel in self.pages.raw_files(res):
                     self._add(files, self._raw_file(config, rel, raw_copied))
         for rid, doc in lib.fulltexts.items():
+            if doc.outside:
+                continue
             f = File.generated(config, paths.site_fulltext_uri(rid), abs_src_path=str(doc.path),
                                inclusion=InclusionLevel.NOT_IN_NAV)
             f.edit_uri = "../" + doc.rel
@@ -379,6 +382,16 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.render_pool.begin(self._global_key, renderpool.context_for(config, files, self)
                                if workers > 1 else None, workers)
         return files
+
+    def _drop_outside(self, files: Files, root: Path) -> None:
+        """Leave out every file of the docs folder that is a symbolic link to a place outside
+        the library (a card linked to a secret file is never published)."""
+        for f in list(files):
+            src = f.abs_src_path
+            if src and f.generated_by is None and paths.outside(Path(src), root):
+                files.remove(f)
+                self._warn(f"{paths.REFS_DIR}/{f.src_uri} is a symbolic link to a place outside "
+                           f"the library; it is not published (copy the file in instead)")
 
     def _raw_file(self, config: MkDocsConfig, rel: str,
                   copied: dict[str, tuple[int, int]]) -> File:

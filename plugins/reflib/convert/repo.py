@@ -306,7 +306,11 @@ def classify(member: Member, max_bytes: int, shown: str) -> tuple[str | None, st
     file are normalised to LF; a UTF-8 byte-order mark is dropped.
     """
     if member.link is not None:
-        reason = f"symlink -> {member.link}"
+        target = member.link
+        inside = not target.startswith(("/", "\\")) and ".." not in target.replace("\\", "/").split("/")
+        # a target outside the repository is not shown: it would publish a path of the
+        # machine that fetched it
+        reason = f"symlink -> {target}" if inside else "symlink to a place outside the repository"
         return None, reason, f"{reason} (links are not followed)"
     limit = f"{kib(max_bytes)} (repo_max_file_kb)"
     if member.size > max_bytes:

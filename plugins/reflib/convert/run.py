@@ -35,7 +35,7 @@ from ..errors import ReflibError
 from ..frontmatter import normalize_newlines, render, split
 from ..fsutil import atomic_write, sha256_path, sha256_text
 from ..manifest import update_entry
-from ..paths import MANIFEST, fulltext_rel, is_safe_relative, source_dir_rel
+from ..paths import MANIFEST, fulltext_rel, is_safe_relative, outside, source_dir_rel
 from ..schema import ID_PATTERN, is_reflib_converter
 from .base import ConversionError, ConvertRequest, ConvertResult, RawInput
 
@@ -147,6 +147,10 @@ def raw_inputs(root: Path, resource_id: str, entry: dict[str, Any]) -> list[RawI
         if not path.exists():
             raise ConversionError(f"{source_dir_rel(resource_id)}/{rel} is listed in 'raw' "
                                   "but does not exist")
+        if outside(path, root):
+            raise ConversionError(f"{source_dir_rel(resource_id)}/{rel} is a symbolic link to "
+                                  "a place outside the library; nothing outside the library "
+                                  "is read: copy the files into sources/ instead")
         inputs.append(RawInput(rel, path))
     return inputs
 
