@@ -331,7 +331,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         for finding in self._findings:
             self._warn(finding.text())
 
-        self._drop_outside(files, lib.root)
+        self._drop_outside(files, Path(config.docs_dir), lib.root)
         for asset in self._assets():
             self._add(files, File.generated(config, f"{ASSET_URI}/{asset}",
                                             abs_src_path=str(ASSETS_DIR / asset)))
@@ -383,12 +383,17 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                                if workers > 1 else None, workers)
         return files
 
-    def _drop_outside(self, files: Files, root: Path) -> None:
+    def _drop_outside(self, files: Files, docs: Path, root: Path) -> None:
         """Leave out every file of the docs folder that is a symbolic link to a place outside
-        the library (a card linked to a secret file is never published)."""
+        the library (a card linked to a secret file is never published). Theme files are not
+        the library's and stay."""
+        docs = docs.absolute()
         for f in list(files):
             src = f.abs_src_path
-            if src and f.generated_by is None and paths.outside(Path(src), root):
+            if not src or f.generated_by is not None or not Path(src).absolute().is_relative_to(
+                    docs):
+                continue
+            if paths.outside(Path(src), root):
                 files.remove(f)
                 self._warn(f"{paths.REFS_DIR}/{f.src_uri} is a symbolic link to a place outside "
                            f"the library; it is not published (copy the file in instead)")
