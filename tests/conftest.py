@@ -13,6 +13,14 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--allow-private`` sets $REFLIB_ALLOW_PRIVATE in the process: undo it after each test
+    (setenv records the variable's absence, so teardown removes it whatever happened)."""
+    monkeypatch.setenv("REFLIB_ALLOW_PRIVATE", "0")
+    monkeypatch.delenv("REFLIB_ALLOW_PRIVATE")
+
+
 @pytest.fixture
 def library(tmp_path: Path) -> Path:
     """A valid library in a temporary folder."""

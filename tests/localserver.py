@@ -21,8 +21,10 @@ from reflib import http
 
 
 def offline_http(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fast retries, and no proxy or token from the environment."""
+    """Fast retries, no proxy or token from the environment, and requests to the test's own
+    server on 127.0.0.1 allowed (the private-address guard is tested on its own)."""
     monkeypatch.setattr(http, "DEFAULT_BACKOFF", 0.01)
+    monkeypatch.setenv(http.ALLOW_PRIVATE_ENV, "1")
     for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "GITHUB_TOKEN"):
         monkeypatch.delenv(name, raising=False)
 
@@ -139,6 +141,23 @@ def slow_route(seconds: float) -> Route:
     def route(h: Handler) -> None:
         h.server.owner.stop.wait(seconds)
         h.send(200, b"late")
+    return route
+
+
+def drip_route(interval: float, size: int = 1000) -> Route:
+    """Sends a body one byte every ``interval`` seconds (a socket time-out never fires)."""
+    def route(h: Handler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Length", str(size))
+        h.end_headers()
+        try:
+            for _ in range(size):
+                h.wfile.write(b"x")
+                h.wfile.flush()
+                if h.server.owner.stop.wait(interval):
+                    return
+        except (BrokenPipeError, ConnectionResetError):
+            pass
     return route
 
 

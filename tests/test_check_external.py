@@ -44,6 +44,7 @@ def test_external_reports_dead_urls_and_caches_live_ones(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("REFLIB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("REFLIB_ALLOW_PRIVATE", raising=False)  # --allow-private is passed
     manifest = library / "refs/manifest.yaml"
     text = manifest.read_text().replace("https://example.org/alpha", f"{server}/ok/alpha")
     text = text.replace("https://example.org/beta", f"{server}/gone/beta")
@@ -51,7 +52,7 @@ def test_external_reports_dead_urls_and_caches_live_ones(
     text = text.replace("https://example.org/delta", "http://127.0.0.1:9/refused")
     manifest.write_text(text)
     HITS.clear()
-    assert main(["--root", str(library), "check", "--external", "--timeout", "2"]) == 1
+    assert main(["--root", str(library), "check", "--external", "--allow-private", "--timeout", "2"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("refs/manifest.yaml:17:") and "'beta'" in line and "404" in line
                for line in lines), lines
@@ -61,7 +62,7 @@ def test_external_reports_dead_urls_and_caches_live_ones(
     assert sorted(h.split("/")[1] for h in HITS) == ["gone", "ok", "ok"]
     # successes are cached: a second run asks the server only for the dead URL again
     HITS.clear()
-    assert main(["--root", str(library), "check", "--external", "--timeout", "2"]) == 1
+    assert main(["--root", str(library), "check", "--external", "--allow-private", "--timeout", "2"]) == 1
     capsys.readouterr()
     assert [h.split("/")[1] for h in HITS] == ["gone"]
     # the check without --external makes no request at all

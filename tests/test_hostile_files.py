@@ -90,3 +90,88 @@ def test_repo_symlink_targets_outside_are_not_shown(library: Path, secret: Path)
     assert str(secret) not in text and SECRET not in text
     assert "key  (skipped: symlink to a place outside the repository)" in text
     assert "readme-link  (skipped: symlink -> README.md)" in text
+
+
+def _tiny_library(root: Path, n: int) -> list[str]:
+    (root / "refs").mkdir(parents=True)
+    ids = [f"page-{i:02d}" for i in range(n)]
+    entries = []
+    for rid in ids:
+        raw = root / f"sources/{rid}/raw/page.html"
+        raw.parent.mkdir(parents=True)
+        raw.write_text(f"<html><body><article><h1>{rid}</h1><p>The text of {rid}, long "
+                       f"enough to be kept as a paragraph of prose.</p></article></body></html>")
+        entries.append(f"  - id: {rid}   # keep\n    title: {rid}\n    type: blog\n"
+                       f"    status: fetched\n    raw: [raw/page.html]\n")
+    (root / "refs/manifest.yaml").write_text("# comments stay\nresources:\n" + "".join(entries))
+    return ids
+
+
+def _statuses(root: Path) -> dict[str, str]:
+    from reflib.manifest import load
+
+    return {e.data["id"]: e.data["status"] for e in load(root / "refs/manifest.yaml").entries}
+
+
+def test_concurrent_conversions_both_land(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = tmp_path / "lib"
+    ids = _tiny_library(root, 24)
+    cmd = [sys.executable, "-m", "reflib.cli", "--root", str(root), "convert", "--jobs", "1"]
+    first = subprocess.Popen([*cmd, *ids[:12]], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    second = subprocess.Popen([*cmd, *ids[12:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert first.wait(timeout=300) == 0, first.stderr.read() if first.stderr else ""
+    assert second.wait(timeout=300) == 0
+    assert set(_statuses(root).values()) == {"converted"}
+    assert (root / "refs/manifest.yaml").read_text().count("# keep") == 24
+
+
+def test_an_edit_waits_for_the_lock_and_loses_nothing(tmp_path: Path) -> None:
+    """While another run holds the manifest lock, ``reflib convert`` waits; afterwards both
+    runs' edits are in the manifest."""
+    import subprocess
+    import sys
+    import time
+
+    from reflib import manifest
+
+    root = tmp_path / "lib"
+    ids = _tiny_library(root, 2)
+    path = root / "refs/manifest.yaml"
+    cmd = [sys.executable, "-m", "reflib.cli", "--root", str(root), "convert", ids[0],
+           "--jobs", "1"]
+    with manifest.locked(path):
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while not (root / f"sources/{ids[0]}/full.md").exists():  # converted, now waiting
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert proc.poll() is None, "the run must wait for the lock"
+        # this run's own edit, made under the lock
+        text = path.read_text()
+        path.write_text(manifest.edit_text(text, path, ids[1], {"notes": "edited meanwhile"}))
+    assert proc.wait(timeout=60) == 0
+    statuses = _statuses(root)
+    assert statuses[ids[0]] == "converted"
+    assert "notes: \"edited meanwhile\"" in path.read_text()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_conversion_past_its_time_limit_fails_alone(tmp_path: Path, jobs: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "lib"
+    ids = _tiny_library(root, 2)
+    big = root / f"sources/{ids[0]}/raw/page.html"
+    paragraphs = "".join(f"<div><p>Paragraph {i} of a very long page, with words.</p></div>"
+                         for i in range(60000))
+    big.write_text(f"<html><body><article>{paragraphs}</article></body></html>")
+    code = main(["--root", str(root), "convert", "--jobs", jobs, "--timeout", "0.3"])
+    out = capsys.readouterr()
+    assert code == 1
+    assert f"{ids[0]}: failed: the conversion took longer than 0.3 s and was stopped" in \
+        out.out + out.err
+    assert not (root / f"sources/{ids[0]}/full.md").exists()
+    assert _statuses(root) == {ids[0]: "fetched", ids[1]: "converted"}

@@ -15,6 +15,7 @@ from localserver import (
     LocalServer,
     Route,
     big_route,
+    drip_route,
     echo_route,
     flaky_route,
     free_port,
@@ -45,6 +46,8 @@ def server() -> Any:
         "/always500": flaky_route(99),
         "/busy": flaky_route(1, 429, {"Retry-After": "0"}),
         "/slow": slow_route(3),
+        "/drip": drip_route(0.2),
+        "/to-internal": lambda h: h.send(302, b"", {"Location": "http://internal.example/x"}),
         "/big": big_route(2 * 1024 * 1024, declare=True),
         "/big-stream": big_route(2 * 1024 * 1024, declare=False),
         "/echo": echo_route,
@@ -214,3 +217,79 @@ def test_format_size() -> None:
     assert http.format_size(10) == "10 B"
     assert http.format_size(2048) == "2.0 KiB"
     assert http.format_size(50 * http.MIB) == "50.0 MiB"
+
+
+def test_a_dripping_server_cannot_hold_a_request_past_its_timeout(server: LocalServer) -> None:
+    """One byte every 0.2 s never trips a 0.5 s socket time-out; the attempt's total time
+    bound does."""
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(http.HttpError, match="timed out"):
+        http.get(server.url("/drip"), timeout=0.5, retries=0)
+    assert time.monotonic() - start < 2.0
+    start = time.monotonic()
+    with pytest.raises(http.HttpError, match="timed out"):
+        http.get(server.url("/drip"), timeout=0.5, retries=1, backoff=0.05)
+    assert time.monotonic() - start < 3.0
+
+
+@pytest.mark.parametrize("address", ["10.0.0.5", "127.0.0.1", "169.254.169.254", "::1",
+                                     "192.168.1.20", "fd00::1"])
+def test_private_addresses_are_refused_before_connecting(
+        monkeypatch: pytest.MonkeyPatch, address: str) -> None:
+    """A host resolving to a private or local address is refused; the resolver is a stub and
+    no connection is ever attempted."""
+    import socket
+    import urllib.request
+
+    monkeypatch.delenv(http.ALLOW_PRIVATE_ENV, raising=False)
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+
+    def resolver(host: str, port: object, *args: object, **kwargs: object) -> list[tuple]:
+        assert host == "internal.example"
+        return [(family, socket.SOCK_STREAM, 6, "", (address, 0))]
+
+    def no_connection(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a connection was attempted")
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    monkeypatch.setattr(http._OPENER, "open", no_connection)
+    monkeypatch.setattr(urllib.request, "urlopen", no_connection)
+    with pytest.raises(http.HttpError, match="private or local address"):
+        http.get("http://internal.example/secret", timeout=1, retries=0)
+    with pytest.raises(http.HttpError, match="private or local address"):
+        http.get(f"http://[{address}]/x" if ":" in address else f"http://{address}/x",
+                 timeout=1, retries=0)
+
+
+def test_a_public_address_passes_the_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    monkeypatch.delenv(http.ALLOW_PRIVATE_ENV, raising=False)
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 0))])
+    http.refuse_private("https://www.example.com/page")  # no exception
+
+
+def test_a_redirect_to_a_private_address_is_refused(server: LocalServer,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first hop (the test's own server) is allowed by the stub; the redirect to a private
+    address is refused before it is followed."""
+    import socket
+
+    monkeypatch.delenv(http.ALLOW_PRIVATE_ENV, raising=False)
+    real = socket.getaddrinfo
+    monkeypatch.setattr(http, "refuse_private", _guard_except_loopback(http.refuse_private))
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: (
+        [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 0))]
+        if host == "internal.example" else real(host, *a, **k)))
+    with pytest.raises(http.HttpError, match=r"internal\.example is a private or local address"):
+        http.get(server.url("/to-internal"), timeout=2, retries=0)
+
+
+def _guard_except_loopback(guard):  # type: ignore[no-untyped-def]
+    def checked(url: str) -> None:
+        if "127.0.0.1" not in url:
+            guard(url)
+    return checked

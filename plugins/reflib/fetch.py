@@ -70,7 +70,7 @@ class FetchOptions:
     """Network limits for one ``reflib fetch`` run."""
 
     timeout: float = 30.0
-    """Seconds for each socket wait (connecting, each wait for bytes)."""
+    """Seconds for each request attempt as a whole (connecting, waiting and reading)."""
     max_bytes: int = http.DEFAULT_MAX_BYTES
     """Size cap of each download."""
     retries: int = 2

@@ -18,6 +18,8 @@ from .errors import ReflibError, SyntaxProblem
 
 FRONT_MATTER_SYNTAX = "front-matter-syntax"
 """Finding code of front matter that cannot be parsed."""
+MAX_FRONT_MATTER = 1024 * 1024
+"""Front matter larger than this is refused."""
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -48,6 +50,34 @@ def normalize_newlines(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def _load_plain(yaml_text: str, path: str | Path | None) -> Any:
+    """The YAML's values; anchors and aliases are refused before any value is built (an
+    alias bomb would otherwise exhaust memory in whatever walks the values)."""
+    loader = _Loader(yaml_text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        seen: set[int] = set()
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if id(current) in seen:
+                raise SyntaxProblem("front matter: anchors and aliases (&name / *name) are not "
+                                    "supported; write the values out", path,
+                                    current.start_mark.line + 2, current.start_mark.column + 1,
+                                    code=FRONT_MATTER_SYNTAX)
+            seen.add(id(current))
+            if isinstance(current, yaml.MappingNode):
+                for key, value in current.value:
+                    stack.extend((key, value))
+            elif isinstance(current, yaml.SequenceNode):
+                stack.extend(current.value)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def split(text: str, path: str | Path | None = None) -> FrontMatter:
@@ -81,8 +111,11 @@ def split(text: str, path: str | Path | None = None) -> FrontMatter:
             code=FRONT_MATTER_SYNTAX,
         )
     yaml_text = text[4:end]
+    if len(yaml_text) > MAX_FRONT_MATTER:
+        raise SyntaxProblem(f"front matter is larger than {MAX_FRONT_MATTER // 1024} KB; keep "
+                            "it to metadata", path, 1, code=FRONT_MATTER_SYNTAX)
     try:
-        meta = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
+        meta = _load_plain(yaml_text, path) if yaml_text.strip() else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         err_line = mark.line + 2 if mark else None

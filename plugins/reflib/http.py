@@ -16,14 +16,20 @@ Behaviour of :func:`get`:
   :meth:`Response.raise_for_status`);
 - a body larger than ``max_bytes`` aborts the download with :class:`HttpError` (a declared
   ``Content-Length`` over the cap aborts before anything is read);
-- ``timeout`` bounds each socket operation (connecting, and each wait for bytes); the optional
-  ``deadline`` bounds the whole call, retries included.
+- a host that is, or resolves to, a private, loopback or link-local address is refused before
+  connecting, on every redirect hop (``$REFLIB_ALLOW_PRIVATE=1`` or ``--allow-private``
+  allows it);
+- ``timeout`` bounds each attempt as a whole (connecting, waiting and reading: a server that
+  sends a byte now and then cannot hold it longer); the optional ``deadline`` bounds the whole
+  call, retries included.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import http.client
+import ipaddress
 import json
 import os
 import re
@@ -205,7 +211,10 @@ def _read_body(fp: Any, url: str, max_bytes: int, truncate: bool,
         if deadline_at is not None and time.monotonic() > deadline_at:
             raise _Transient(f"timed out after {timeout:g}s")
         try:
-            chunk = fp.read(min(CHUNK, max_bytes - total + 1))
+            # read1: return what has arrived (read() would wait for the whole chunk, one
+            # slow byte at a time, past any deadline)
+            reader = getattr(fp, "read1", None) or fp.read
+            chunk = reader(min(CHUNK, max_bytes - total + 1))
         except (OSError, http.client.HTTPException) as exc:
             raise _Transient(_describe(exc, timeout)) from exc
         if not chunk:
@@ -221,8 +230,48 @@ def _read_body(fp: Any, url: str, max_bytes: int, truncate: bool,
         chunks.append(chunk)
 
 
+ALLOW_PRIVATE_ENV = "REFLIB_ALLOW_PRIVATE"
+"""Set to 1 to let requests reach private, loopback and link-local addresses."""
+
+
+def private_allowed(explicit: bool | None = None) -> bool:
+    """Whether requests may reach private addresses: ``explicit`` when given, else
+    ``$REFLIB_ALLOW_PRIVATE``."""
+    if explicit is not None:
+        return explicit
+    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def refuse_private(url: str) -> None:
+    """Raise :class:`HttpError` when the host of ``url`` is, or resolves to, a private,
+    loopback, link-local, multicast or reserved address (a library fetched on a shared
+    runner must not reach its internal network). Checked before connecting, on every
+    redirect hop."""
+    host = (urlsplit(url).hostname or "").strip("[]")
+    if not host:
+        return
+    try:
+        addresses = {ipaddress.ip_address(host)}
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return  # the connection attempt reports it
+        addresses = set()
+        for info in infos:
+            with contextlib.suppress(ValueError):
+                addresses.add(ipaddress.ip_address(str(info[4][0]).split("%")[0]))
+    for address in addresses:
+        if (address.is_private or address.is_loopback or address.is_link_local
+                or address.is_multicast or address.is_reserved or address.is_unspecified):
+            raise HttpError(f"{url}: {host} is a private or local address ({address}); "
+                            f"refused (set {ALLOW_PRIVATE_ENV}=1, or pass --allow-private, to "
+                            f"allow it)", url)
+
+
 def _one_attempt(method: str, url: str, *, timeout: float, max_bytes: int, truncate: bool,
-                 headers: Mapping[str, str] | None, deadline_at: float | None) -> Response:
+                 headers: Mapping[str, str] | None, deadline_at: float | None,
+                 allow_private: bool = True) -> Response:
     """One request with its redirects; raises :class:`_Transient` or :class:`HttpError`."""
     original_host = (urlsplit(url).hostname or "").lower()
     history: list[str] = []
@@ -231,6 +280,8 @@ def _one_attempt(method: str, url: str, *, timeout: float, max_bytes: int, trunc
         scheme = urlsplit(current).scheme.lower()
         if scheme not in ("http", "https"):
             raise HttpError(f"not an http(s) URL: {current}", current)
+        if not allow_private:
+            refuse_private(current)
         sock_timeout = timeout
         if deadline_at is not None:
             sock_timeout = min(timeout, deadline_at - time.monotonic())
@@ -294,14 +345,19 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 def _request(method: str, url: str, *, timeout: float, retries: int, max_bytes: int,
              headers: Mapping[str, str] | None, backoff: float | None,
-             max_retry_after: float, deadline: float | None, truncate: bool) -> Response:
+             max_retry_after: float, deadline: float | None, truncate: bool,
+             allow_private: bool | None = None) -> Response:
     base = DEFAULT_BACKOFF if backoff is None else backoff
     deadline_at = None if deadline is None else time.monotonic() + deadline
     attempt = 0
     while True:
+        attempt_at = time.monotonic() + timeout
+        if deadline_at is not None:
+            attempt_at = min(attempt_at, deadline_at)
         try:
             resp = _one_attempt(method, url, timeout=timeout, max_bytes=max_bytes,
-                                truncate=truncate, headers=headers, deadline_at=deadline_at)
+                                truncate=truncate, headers=headers, deadline_at=attempt_at,
+                                allow_private=private_allowed(allow_private))
         except _Transient as exc:
             if attempt >= retries:
                 raise HttpError(f"{url}: {exc}", url) from None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from .. import check as checker
 from ..check import Finding
+from ..http import ALLOW_PRIVATE_ENV
 from ..manifest import MANIFEST_SYNTAX
 
 HELP = ("check the manifest, front matter, links, anchors, evidence, quotes and approvals; "
@@ -23,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also check that each resource url answers (concurrent, cached)")
     parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
                         help="per-URL time limit for --external (default 10)")
+    parser.add_argument("--allow-private", action="store_true",
+                        help="with --external, also check URLs on private, loopback or "
+                        "link-local addresses (refused by default)")
     parser.add_argument("--no-cache", action="store_true",
                         help="with --external, ignore cached successes")
     parser.add_argument("--ignore", action="append", default=[], metavar="CODE",
@@ -67,5 +72,7 @@ def run_command(root: Path, fmt: str, external: bool, timeout: float, use_cache:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.allow_private:
+        os.environ[ALLOW_PRIVATE_ENV] = "1"
     return run_command(args.root, args.format, args.external, args.timeout,
                        not args.no_cache, args.ignore)

@@ -3,7 +3,8 @@
 ``reflib convert ID ...`` converts the named resources; with no ID, or with ``--all``, every
 resource whose status is ``fetched`` is converted too. Resources are converted in parallel
 worker processes (``--jobs``, default: one per CPU); the manifest is edited only by this
-process, one entry at a time, as results arrive.
+process, in batches (every 50 results or 2 seconds) under the manifest lock, so concurrent runs
+never lose each other's edits and a crash loses at most one batch of status edits.
 
 A full.md whose body was edited by hand since it was written, or that is a hand conversion
 (``converter: manual``), is skipped unless ``--force``. ``reflib convert ID --manual``
@@ -22,6 +23,7 @@ import difflib
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import manifest
-from ..convert.run import Outcome, apply_status, convert_resource
+from ..convert.run import Outcome, apply_status, apply_statuses, convert_resource
 from ..errors import ReflibError
 from ..fsutil import atomic_write
 from ..paths import MANIFEST, fulltext_rel
@@ -38,6 +40,9 @@ from ..schema import LOW_COVERAGE
 HELP = "convert raw artifacts to sources/<id>/full.md (Tier 2) and set the status converted"
 
 RESULT_ORDER = ("converted", "unchanged", "skipped", "failed")
+DEFAULT_TIMEOUT = 300.0
+BATCH_SIZE = 50
+BATCH_SECONDS = 2.0
 RESULT_LABEL = {"converted": "converted", "unchanged": "up to date", "skipped": "skipped",
                 "failed": "failed"}
 
@@ -66,6 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default: the number of CPUs)")
     parser.add_argument("--by", default=None, metavar="NAME",
                         help="recorded as converted_by (default: $REFLIB_AGENT, else omitted)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                        help="stop a resource's conversion after S seconds and report it as "
+                        f"failed, leaving it as it was (default {DEFAULT_TIMEOUT:g}; 0: no limit)")
     parser.add_argument("--manual", action="store_true",
                         help="register the hand-made sources/<id>/full.md of each ID instead "
                         "of converting: fill in converter: manual (if absent), converted, "
@@ -198,44 +206,93 @@ def reporter(total: int) -> Iterator[Reporter]:
 # --- running -----------------------------------------------------------------------------------
 
 
-def _worker(root: Path, entry: dict[str, Any], force: bool, by: str | None) -> Outcome:
-    """Convert one resource in a worker process; the manifest is left to the parent."""
-    return convert_resource(root, entry, force=force, by=by, update_manifest=False)
+def _worker(root: Path, entry: dict[str, Any], force: bool, by: str | None,
+            seconds: float | None = None) -> Outcome:
+    """Convert one resource (in a worker process, or in this one); the manifest is left to the
+    parent."""
+    return convert_resource(root, entry, force=force, by=by, update_manifest=False,
+                            seconds=seconds or None)
+
+
+def _die_with_parent() -> None:
+    """Worker initializer: a worker ends when the parent process dies (killed ``reflib
+    convert`` leaves no worker writing files behind). Linux only; elsewhere a no-op."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+class StatusBatch:
+    """Outcomes whose manifest status is still to be set: written together every
+    :data:`BATCH_SIZE` results or :data:`BATCH_SECONDS`, and at the end, so a crash loses at
+    most one batch of status edits (the full texts are written already) and a run of 1,000
+    conversions parses the manifest a few dozen times, not 1,000."""
+
+    def __init__(self, root: Path, report: Reporter) -> None:
+        self.root = root
+        self.report = report
+        self.pending: list[Outcome] = []
+        self.since = time.monotonic()
+
+    def add(self, outcome: Outcome) -> None:
+        self.pending.append(outcome)
+        if len(self.pending) >= BATCH_SIZE or time.monotonic() - self.since >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            apply_statuses(self.root, self.pending)
+            for outcome in self.pending:
+                self.report.done(outcome)
+        self.pending = []
+        self.since = time.monotonic()
 
 
 def run_serial(root: Path, entries: list[dict[str, Any]], force: bool, by: str | None,
-               report: Reporter) -> list[Outcome]:
+               report: Reporter, seconds: float | None = None) -> list[Outcome]:
     """Convert one resource after the other in this process."""
     outcomes = []
+    batch = StatusBatch(root, report)
     for entry in entries:
-        outcome = apply_status(root, _worker(root, entry, force, by))
-        report.done(outcome)
+        outcome = _worker(root, entry, force, by, seconds)
+        batch.add(outcome)
         outcomes.append(outcome)
+    batch.flush()
     return outcomes
 
 
 def run_parallel(root: Path, entries: list[dict[str, Any]], force: bool, by: str | None,
-                 jobs: int, report: Reporter) -> list[Outcome]:
-    """Convert in worker processes; manifest edits happen here, one at a time."""
+                 jobs: int, report: Reporter, seconds: float | None = None) -> list[Outcome]:
+    """Convert in worker processes; manifest edits happen here, in batches."""
     context = multiprocessing.get_context("spawn")
     outcomes: dict[str, Outcome] = {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    batch = StatusBatch(root, report)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                             initializer=_die_with_parent) as pool:
         futures: dict[Future[Outcome], str] = {
-            pool.submit(_worker, root, entry, force, by): str(entry.get("id"))
+            pool.submit(_worker, root, entry, force, by, seconds): str(entry.get("id"))
             for entry in entries
         }
         try:
             for future in as_completed(futures):
                 rid = futures[future]
                 try:
-                    outcome = apply_status(root, future.result())
+                    outcome = future.result()
                 except Exception as exc:  # a crashed worker fails its resource only
                     outcome = Outcome(rid, "failed", f"worker process failed: {exc!r}")
-                report.done(outcome)
+                batch.add(outcome)
                 outcomes[rid] = outcome
         except KeyboardInterrupt:
+            batch.flush()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+    batch.flush()
     return [outcomes[str(e.get("id"))] for e in entries]
 
 
@@ -340,9 +397,10 @@ def run(args: argparse.Namespace) -> int:
     jobs = min(args.jobs or os.cpu_count() or 1, len(chosen))
     with reporter(len(chosen)) as report:
         if jobs == 1:
-            outcomes = run_serial(root, chosen, args.force, args.by, report)
+            outcomes = run_serial(root, chosen, args.force, args.by, report, args.timeout)
         else:
-            outcomes = run_parallel(root, chosen, args.force, args.by, jobs, report)
+            outcomes = run_parallel(root, chosen, args.force, args.by, jobs, report,
+                                    args.timeout)
     for line in summary(outcomes):
         print(line)
     low = [o for o in outcomes if coverage_warning(o)]

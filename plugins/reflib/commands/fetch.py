@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,17 @@ HELP = "save the raw artifacts of link_only resources into sources/<id>/raw/; se
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``reflib fetch``."""
     parser.add_argument("ids", nargs="*", metavar="ID", help="resources to fetch")
+    parser.add_argument("--allow-private", action="store_true",
+                        help="allow URLs whose host is a private, loopback or link-local "
+                        "address (refused by default, so a library fetched on a shared runner "
+                        "cannot reach its internal network)")
     parser.add_argument("--all", action="store_true",
                         help="fetch every resource whose status is link_only")
     parser.add_argument("--force", action="store_true",
                         help="also fetch named resources that are past link_only (re-download)")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="S",
-                        help="seconds to wait for a connection or for data (default 30)")
+                        help="seconds each request attempt may take as a whole: connecting, "
+                        "waiting and reading (default 30)")
     parser.add_argument("--max-mb", type=float, default=50.0, metavar="N",
                         help="size cap of each download in MiB (default 50)")
 
@@ -62,6 +68,8 @@ def _line(path: Path, rid: str, key: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Fetch, print one line per resource and a summary; return the exit status."""
+    if args.allow_private:
+        os.environ[http.ALLOW_PRIVATE_ENV] = "1"
     path = args.root / MANIFEST
     if args.all and args.ids:
         print("reflib fetch: name IDs or pass --all, not both", file=sys.stderr)

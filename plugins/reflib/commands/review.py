@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 
-from .. import approval, paths
+from .. import approval, manifest, paths
 from ..errors import ReflibError
 from ..fsutil import atomic_write
 from ..model import load
@@ -141,9 +141,14 @@ def run(args: argparse.Namespace) -> int:
     except ReflibError as exc:
         error(f"review: {exc}")
         return 1
-    atomic_write(card.path, card_text)
-    if manifest_text is not None:
-        atomic_write(lib.root / paths.MANIFEST, manifest_text)
+    manifest_path = lib.root / paths.MANIFEST
+    with manifest.locked(manifest_path):
+        # the manifest as it is now (another run may have edited it since it was read)
+        if manifest_text is not None:
+            current = manifest_path.read_bytes().decode("utf-8")
+            atomic_write(manifest_path, manifest.edit_text(current, paths.MANIFEST, rid,
+                                                           {"status": "condensed"}))
+        atomic_write(card.path, card_text)
     sections = len(approval.fingerprints(lib, card))
     print(f"approved {rid}: {card.rel} (reviewed_by: {reviewer}; {sections} cited "
           f"section{'s' if sections != 1 else ''} recorded); {paths.MANIFEST}: status condensed")

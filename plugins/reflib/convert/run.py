@@ -25,7 +25,10 @@ import datetime as _dt
 import importlib
 import os
 import re
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +37,7 @@ from .. import __version__
 from ..errors import ReflibError
 from ..frontmatter import normalize_newlines, render, split
 from ..fsutil import atomic_write, sha256_path, sha256_text
-from ..manifest import update_entry
+from ..manifest import update_entries, update_entry
 from ..paths import MANIFEST, fulltext_rel, is_safe_relative, outside, source_dir_rel
 from ..schema import ID_PATTERN, is_reflib_converter
 from .base import ConversionError, ConvertRequest, ConvertResult, RawInput
@@ -248,6 +251,31 @@ def _failed(resource_id: str, message: str, status: str | None) -> Outcome:
     return Outcome(resource_id, "failed", message, status_before=status, status_after=status)
 
 
+class ConversionTimeout(Exception):
+    """A conversion ran past its time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`ConversionTimeout` in this (main) thread after ``seconds`` (POSIX timers;
+    no limit where there are none, or off the main thread)."""
+    if not seconds or not hasattr(signal, "setitimer") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise ConversionTimeout
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def convert_resource(
     root: Path,
     entry: dict[str, Any],
@@ -256,11 +284,14 @@ def convert_resource(
     by: str | None,
     today: _dt.date | None = None,
     update_manifest: bool = True,
+    seconds: float | None = None,
 ) -> Outcome:
     """Convert one manifest entry's raw files to ``sources/<id>/full.md``.
 
     ``by`` (else ``$REFLIB_AGENT``) is recorded as ``converted_by``. With ``update_manifest``
     the manifest status is moved to ``converted`` afterwards (see :func:`apply_status`).
+    ``seconds`` limits the conversion's time: past it the resource fails and is left as it
+    was.
     Never raises for a problem with the resource: the :class:`Outcome` says what happened.
     """
     resource_id = str(entry.get("id", ""))
@@ -278,7 +309,8 @@ def convert_resource(
     try:
         request = build_request(root, entry)
         kind = pick_kind(request.raw, request.type)
-        result = load_converter(kind)(request)
+        with time_limit(seconds):
+            result = load_converter(kind)(request)
         if result.title and not entry.get("title"):
             request.title = result.title
         body = clean_body(result.body)
@@ -286,6 +318,9 @@ def convert_resource(
                             by=_who(by))
     except ConversionError as exc:
         return _failed(resource_id, str(exc), status)
+    except ConversionTimeout:
+        return _failed(resource_id, f"the conversion took longer than {seconds:g} s and was "
+                       f"stopped; nothing was written (raise the limit with --timeout)", status)
     except Exception as exc:  # a converter bug must not stop the other resources
         return _failed(resource_id, f"internal error in the converter: "
                        f"{type(exc).__name__}: {exc}", status)
@@ -310,6 +345,29 @@ def next_status(current: str | None) -> str | None:
     if current in ("converted", "condensed"):
         return None
     return CONVERTED
+
+
+def apply_statuses(root: Path, outcomes: list[Outcome]) -> None:
+    """:func:`apply_status` for many outcomes with one locked read-edit-write of the manifest
+    (a batch of conversions costs one parse, not one per resource). When the batch cannot be
+    written, each outcome is tried on its own, so one bad entry fails only its resource."""
+    edits: dict[str, dict[str, Any]] = {}
+    for outcome in outcomes:
+        new = next_status(outcome.status_before) if outcome.ok else None
+        if new is not None:
+            edits[outcome.id] = {"status": new}
+    if not edits:
+        return
+    try:
+        update_entries(root / MANIFEST, edits)
+    except (ReflibError, OSError):
+        for outcome in outcomes:
+            if outcome.id in edits:
+                apply_status(root, outcome)
+        return
+    for outcome in outcomes:
+        if outcome.id in edits:
+            outcome.status_after = edits[outcome.id]["status"]
 
 
 def apply_status(root: Path, outcome: Outcome) -> Outcome:
