@@ -175,3 +175,80 @@ def test_a_conversion_past_its_time_limit_fails_alone(tmp_path: Path, jobs: str,
         out.out + out.err
     assert not (root / f"sources/{ids[0]}/full.md").exists()
     assert _statuses(root) == {ids[0]: "fetched", ids[1]: "converted"}
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.8])
+def test_a_truncated_pdf_fails_and_stays_fetched(tmp_path: Path, fraction: float,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    pdf = Path(__file__).resolve().parents[1] / "sources/atomic-replace-paper/raw/atomic-replace.pdf"
+    root = tmp_path / "lib"
+    (root / "refs").mkdir(parents=True)
+    raw = root / "sources/paper/raw/paper.pdf"
+    raw.parent.mkdir(parents=True)
+    data = pdf.read_bytes()
+    raw.write_bytes(data[: int(len(data) * fraction)])
+    (root / "refs/manifest.yaml").write_text(
+        "resources:\n  - id: paper\n    title: Paper\n    type: paper\n    status: fetched\n"
+        "    raw: [raw/paper.pdf]\n")
+    assert main(["--root", str(root), "convert", "paper", "--jobs", "1"]) == 1
+    out = capsys.readouterr()
+    assert "the PDF is truncated or damaged" in out.out + out.err
+    assert not (root / "sources/paper/full.md").exists()
+    assert _statuses(root) == {"paper": "fetched"}
+
+
+def test_approval_is_refused_while_the_full_text_is_broken(
+        library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    full = library / "sources/beta/full.md"
+    full.write_text(full.read_text().replace("tier: 2", "tier: [2", 1))
+    assert main(["--root", str(library), "review", "beta", "--approve", "--by", "x"]) == 1
+    err = capsys.readouterr().err
+    assert "sources/beta/full.md:" in err and "front matter is not valid YAML" in err
+    assert "review: draft" in (library / "refs/resources/beta.md").read_text()
+
+
+def test_a_status_typo_and_a_non_utf8_card_build_with_findings(library: Path) -> None:
+    manifest = library / "refs/manifest.yaml"
+    manifest.write_text(manifest.read_text().replace("status: converted", "status: convertd", 1))
+    (library / "refs/resources/alpha.md").write_bytes(b"\xff\xfe not UTF-8\n# Alpha\n")
+    result = build(library, strict=False)
+    assert result.returncode == 0, result.log
+    assert "Traceback" not in result.log
+    assert "'status' is 'convertd'" in result.log and "(did you mean 'converted'?)" in result.log
+    assert "refs/resources/alpha.md: not valid UTF-8" in result.log
+    assert (result.site / "resources/alpha/index.html").is_file()  # the generated page
+    assert build(library, strict=True).returncode != 0
+
+
+def test_a_flow_style_entry_is_converted_and_edited_in_place(
+        library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = library / "refs/manifest.yaml"
+    text = manifest.read_text().replace(
+        "  - id: gamma\n    title: Gamma issue\n    type: issue\n"
+        "    url: https://example.org/gamma\n    priority: low\n    status: fetched\n"
+        "    raw: [raw/issue.json]\n",
+        "  - {id: gamma, title: Gamma issue, type: issue, url: 'https://example.org/gamma',"
+        " priority: low, status: fetched, raw: [raw/issue.json]}   # flow style\n")
+    assert "{id: gamma" in text
+    manifest.write_text(text)
+    assert main(["--root", str(library), "convert", "gamma", "--jobs", "1"]) == 0
+    after = manifest.read_text()
+    assert "status: converted, raw: [raw/issue.json]}   # flow style\n" in after
+    assert main(["--root", str(library), "convert", "--all", "--jobs", "1"]) == 0
+
+
+def test_force_keeps_a_copy_of_the_hand_edited_text(library: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    full = library / "sources/beta/full.md"
+    assert main(["--root", str(library), "convert", "beta", "--force", "--jobs", "1"]) == 0
+    replaced = library / ".cache/reflib/replaced/beta"
+    before = set(replaced.iterdir()) if replaced.is_dir() else set()
+    edited = full.read_text() + "\nA paragraph added by hand.\n"
+    full.write_text(edited)
+    capsys.readouterr()
+    assert main(["--root", str(library), "convert", "beta", "--force", "--jobs", "1"]) == 0
+    out = capsys.readouterr()
+    backups = sorted(set(replaced.iterdir()) - before)
+    assert len(backups) == 1 and backups[0].read_text() == edited
+    assert str(backups[0].relative_to(library)) in out.out + out.err
+    assert "A paragraph added by hand." not in full.read_text()

@@ -87,3 +87,37 @@ def test_slugs_unique(texts: list[str]) -> None:
     slugger = Slugger()
     slugs = [slugger.slug(heading_plain_text(t)) for t in texts]
     assert len(slugs) == len(set(slugs))
+
+
+HTML_PIECES = st.sampled_from([
+    "<div>", "</div>", "<p>", "</p>", "<span>", "</span>", "<a href='javascript:alert(1)'>",
+    "<a href='/x'>", "</a>", "<script>alert(1)</script>", "<table><tr><td>", "</td></tr></table>",
+    "<ul><li>", "</li></ul>", "<pre><code>", "</code></pre>", "<math><mi>x</mi></math>",
+    "<h2>", "</h2>", "<img src=x onerror=alert(1)>", "<iframe src='https://e.invalid'>",
+    "text ", "more words here. ", "<!-- c -->", "&lt;script&gt;", "&amp;", "`", "*", "_", "#",
+    "\n", "<svg onload=alert(1)>", "<details><summary>s</summary>", "</details>", "<br>",
+    "<article>", "</article>", "<nav>", "</nav>", "<dl><dt>t</dt><dd>d</dd></dl>", "é", "\x00",
+])
+
+
+@settings(max_examples=300, deadline=10000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(HTML_PIECES, max_size=80).map("".join), st.integers(0, 300))
+def test_html_converter_on_hostile_markup(body: str, depth: int) -> None:
+    """Any markup (and deep nesting) converts without an exception other than
+    ConversionError, and the markdown carries no script outside code (code blocks and spans
+    may show markup as text): no <script>, no event handler, no javascript: link."""
+    from reflib.convert.base import ConversionError
+    from reflib.convert.html import convert_page
+
+    page = f"<html><body>{'<div>' * depth}{body}{'</div>' * depth}</body></html>"
+    try:
+        result = convert_page(page, second_opinion=False)
+    except ConversionError:
+        return
+    import re
+
+    markdown = re.sub(r"(`{3,})[^\n]*\n.*?\n\1", "", result.markdown, flags=re.S)
+    markdown = re.sub(r"(`+)[^`]*?\1", "", markdown).lower()
+    assert "<script" not in markdown and "onerror=" not in markdown
+    assert "onload=" not in markdown and "javascript:" not in markdown
+    assert "<iframe" not in markdown and "<svg" not in markdown

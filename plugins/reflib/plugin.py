@@ -33,7 +33,7 @@ from mkdocs.structure.pages import Page
 from . import check, export, frontmatter, mdrewrite, paths, renderpool, sanitize, sitegen
 from . import history as githistory
 from . import pagefind_index as pf
-from .errors import ReflibError
+from .errors import ReflibError, SyntaxProblem
 from .mdext import BACKLINKS_CLASS, ReflibExtension
 from .mdrewrite import EVIDENCE_CLASS
 from .model import (
@@ -332,12 +332,14 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             self._warn(finding.text())
 
         self._drop_outside(files, Path(config.docs_dir), lib.root)
+        self._drop_unreadable(files, lib)
         for asset in self._assets():
             self._add(files, File.generated(config, f"{ASSET_URI}/{asset}",
                                             abs_src_path=str(ASSETS_DIR / asset)))
         for rid, res in lib.resources.items():
             uri = paths.site_resource_uri(rid)
-            if res.card is None:
+            if res.card is None or files.get_file_from_path(uri) is None:
+                # no card, or one that cannot be read (left out above): the generated page
                 f = File.generated(config, uri, content=self.pages.resource_page(res))
                 f.edit_uri = "manifest.yaml"
                 self._add(files, f)
@@ -345,7 +347,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 for rel in self.pages.raw_files(res):
                     self._add(files, self._raw_file(config, rel, raw_copied))
         for rid, doc in lib.fulltexts.items():
-            if doc.outside:
+            if doc.outside or (doc.error is not None and not isinstance(doc.error, SyntaxProblem)):
                 continue
             f = File.generated(config, paths.site_fulltext_uri(rid), abs_src_path=str(doc.path),
                                inclusion=InclusionLevel.NOT_IN_NAV)
@@ -397,6 +399,19 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 files.remove(f)
                 self._warn(f"{paths.REFS_DIR}/{f.src_uri} is a symbolic link to a place outside "
                            f"the library; it is not published (copy the file in instead)")
+
+    def _drop_unreadable(self, files: Files, lib: Library) -> None:
+        """Leave out library pages that cannot be read as text (not UTF-8, unreadable): MkDocs
+        would stop with a traceback; the finding names the file and what to do."""
+        for doc in lib.documents.values():
+            if doc.error is None or doc.outside or not doc.rel.startswith(paths.REFS_DIR + "/"):
+                continue
+            if isinstance(doc.error, SyntaxProblem):
+                continue  # front matter that does not parse: the page still reads as text
+            f = files.get_file_from_path(doc.rel[len(paths.REFS_DIR) + 1:])
+            if f is not None:
+                files.remove(f)
+                self._warn(f"{doc.rel}: {doc.error.message}; the page is left out of the site")
 
     def _raw_file(self, config: MkDocsConfig, rel: str,
                   copied: dict[str, tuple[int, int]]) -> File:

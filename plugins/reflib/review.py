@@ -108,6 +108,9 @@ def review(lib: Library, resource_id: str) -> Review:
     if res.fulltext is None:
         problems.append(f"full text {paths.fulltext_rel(resource_id)} does not exist; run "
                         f"'reflib convert {resource_id}'")
+    elif res.fulltext.error is not None:
+        problems.append(f"{res.fulltext.error}: the cited text cannot be trusted until the full "
+                        f"text reads cleanly")
     findings = checker.run(lib)
     by_place: dict[tuple[int, int], list[checker.Finding]] = {}
     for f in findings:

@@ -290,7 +290,20 @@ def open_pdf(path: Path, shown: str) -> pymupdf.Document:
     if doc.page_count == 0:
         doc.close()
         raise ConversionError(f"{shown}: the PDF has no pages")
+    if doc.is_repaired and _truncated(path):
+        doc.close()
+        raise ConversionError(
+            f"{shown}: the PDF is truncated or damaged (it ends without its %%EOF marker, and "
+            f"MuPDF had to rebuild its index to open it), so pages or text would be missing; "
+            f"fetch it again")
     return doc
+
+
+def _truncated(path: Path) -> bool:
+    """No ``%%EOF`` in the last 2 KiB: the file was cut short (a download that stopped)."""
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 2048))
+        return b"%%EOF" not in handle.read()
 
 
 def _convert_file(path: Path, shown: str, prefix: str) -> tuple[str, list[str], str | None]:

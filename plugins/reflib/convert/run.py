@@ -330,14 +330,31 @@ def convert_resource(
     if state == "generated" and not force and same_output(old_meta, meta):
         outcome.result, outcome.message = "unchanged", "full.md already up to date"
     else:
+        kept = ""
         try:
+            if state == "edited":
+                kept = keep_replaced(root, resource_id, target)
             atomic_write(target, render(meta, body))
         except OSError as exc:
             return _failed(resource_id, f"cannot write {target_rel}: {exc}", status)
-        outcome.message = f"wrote {target_rel} ({result.kind})"
+        outcome.message = f"wrote {target_rel} ({result.kind})" + (
+            f"; the hand-edited text it replaced is kept in {kept}" if kept else "")
     if update_manifest:
         apply_status(root, outcome)
     return outcome
+
+
+REPLACED_DIR = ".cache/reflib/replaced"
+"""Where ``--force`` keeps a hand-edited full.md it replaces (not committed)."""
+
+
+def keep_replaced(root: Path, resource_id: str, target: Path) -> str:
+    """Copy a hand-edited full.md aside before ``--force`` replaces it; return the copy's
+    root-relative path. Hand edits are never lost without a trace."""
+    stamp = _dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    copy = root / REPLACED_DIR / resource_id / f"full.md.{stamp}"
+    atomic_write(copy, target.read_bytes())
+    return copy.relative_to(root).as_posix()
 
 
 def next_status(current: str | None) -> str | None:

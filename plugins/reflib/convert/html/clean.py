@@ -310,20 +310,25 @@ def drop_repeated_captions(root: Element) -> int:
 
 
 def drop_trailing_headings(root: Element) -> None:
-    """Remove headings that end the body with nothing under them (a removed box's title)."""
-    while True:
+    """Remove headings that end the body with nothing under them (a removed box's title).
+    Only headings inside ``root``; each pass removes one, so the loop ends."""
+    for _ in range(100):
         last = None
         for el in root.iter():
-            if not isinstance(el.tag, str):
+            if not isinstance(el.tag, str) or el is root:
                 continue
             if tag_of(el) in ("img", "pre", "table") or el.get(TEX_ATTR) is not None or \
                     (el.text or "").strip() or (el.tail or "").strip():
                 last = el
         if last is None:
             return
-        heading = last if tag_of(last) in HEADINGS else next(
-            (a for a in last.iterancestors() if tag_of(a) in HEADINGS), None)
-        if heading is None or heading is root or (heading.tail or "").strip():
+        heading = None
+        for node in [last, *last.iterancestors()]:
+            if node is root:
+                break
+            if tag_of(node) in HEADINGS:
+                heading = node
+        if heading is None or (heading.tail or "").strip() or heading.getparent() is None:
             return
         remove(heading, keep_tail=False)
 

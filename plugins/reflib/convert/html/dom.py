@@ -49,10 +49,15 @@ _TAXONOMY_PREFIXES = (
 ``tag-social``, ``has-sidebar``), not the role of the element."""
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def parse(text: str) -> Element:
-    """The ``<html>`` element of a page (decoded text)."""
+    """The ``<html>`` element of a page (decoded text). Characters no HTML document may hold
+    (NUL and other control characters, lone surrogates) become spaces."""
+    text = _CONTROL.sub(" ", text)
     # libxml2 wants bytes when the text declares an encoding; the text is already decoded
-    data = text.encode("utf-8", "surrogatepass")
+    data = text.encode("utf-8")
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
     try:
         root = lxml.html.document_fromstring(data, parser=parser)
