@@ -252,3 +252,104 @@ def test_force_keeps_a_copy_of_the_hand_edited_text(library: Path,
     assert len(backups) == 1 and backups[0].read_text() == edited
     assert str(backups[0].relative_to(library)) in out.out + out.err
     assert "A paragraph added by hand." not in full.read_text()
+
+
+BOMB = ('a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+        + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n"
+                  for p, n in zip("abcdefgh", "bcdefghi", strict=True)))
+
+
+def test_an_alias_bomb_is_refused_everywhere(library: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = library / "refs/manifest.yaml"
+    manifest.write_text(manifest.read_text() + "extra:\n" + "".join(
+        f"  {line}\n" for line in BOMB.splitlines()))
+    assert main(["--root", str(library), "check", "--format", "json"]) == 1
+    findings = __import__("json").loads(capsys.readouterr().out)
+    assert [f["code"] for f in findings if f["path"] == "refs/manifest.yaml"] == \
+        ["manifest-syntax"]
+    assert "anchors and aliases" in findings[0]["message"]
+    for command in (["status"], ["convert", "--all"], ["show", "alpha"]):
+        assert main(["--root", str(library), *command]) == 2
+        assert "anchors and aliases (&name / *name) are not supported" in capsys.readouterr().err
+    result = build(library, strict=False)
+    assert result.returncode != 0 and "refs/manifest.yaml:" in result.log
+    assert "anchors and aliases" in result.log and "Traceback" not in result.log
+
+
+def test_an_alias_bomb_in_front_matter_is_a_finding(library: Path) -> None:
+    card = library / "refs/resources/beta.md"
+    card.write_text(card.read_text().replace("review: draft\n", "review: draft\n" + BOMB, 1))
+    found = [f for f in check_root(library) if f.path == "refs/resources/beta.md"]
+    assert [f.code for f in found] == ["front-matter-syntax"]
+    assert "anchors and aliases" in found[0].message
+
+
+def test_manifest_edits_keep_crlf_bom_and_comments_after_quoted_values(library: Path) -> None:
+    manifest = library / "refs/manifest.yaml"
+    text = manifest.read_text().replace(
+        'title: "Alpha: a paper"', 'title: "Alpha: a paper"   # quoted, with a comment')
+    manifest.write_bytes(("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8"))
+    before = manifest.read_bytes()
+    assert main(["--root", str(library), "convert", "gamma", "--jobs", "1"]) == 0
+    after = manifest.read_bytes()
+    assert after.startswith("\ufeff".encode()) and b"\r\n" in after and b"\n" not in \
+        after.replace(b"\r\n", b"")
+    changed = [pair for pair in zip(before.split(b"\r\n"), after.split(b"\r\n"), strict=True)
+               if pair[0] != pair[1]]
+    assert changed == [(b"    status: fetched", b"    status: converted")]
+    assert b'"Alpha: a paper"   # quoted, with a comment' in after
+
+
+def test_deeply_nested_html_converts_in_bounded_time(tmp_path: Path) -> None:
+    import time
+
+    root = tmp_path / "lib"
+    ids = _tiny_library(root, 1)
+    page = root / f"sources/{ids[0]}/raw/page.html"
+    page.write_text("<html><body>" + "<div>" * 5000 + "<p>Deep text at the bottom of the "
+                    "page, long enough to be prose.</p>" + "</div>" * 5000 + "</body></html>")
+    start = time.monotonic()
+    assert main(["--root", str(root), "convert", ids[0], "--jobs", "1"]) == 0
+    assert time.monotonic() - start < 30
+    assert "Deep text at the bottom" in (root / f"sources/{ids[0]}/full.md").read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="Linux parent-death signal")
+def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "lib"
+    ids = _tiny_library(root, 4)
+    paragraphs = "".join(f"<div><p>Paragraph {i} of a long page, with words.</p></div>"
+                         for i in range(80000))
+    for rid in ids:
+        (root / f"sources/{rid}/raw/page.html").write_text(
+            f"<html><body><article>{paragraphs}</article></body></html>")
+    proc = subprocess.Popen([sys.executable, "-m", "reflib.cli", "--root", str(root),
+                             "convert", "--jobs", "2", "--timeout", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def workers() -> list[int]:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)],
+                             capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    deadline = time.monotonic() + 60
+    while len(workers()) < 2:
+        assert time.monotonic() < deadline, "workers did not start"
+        time.sleep(0.1)
+    children = workers()
+    time.sleep(1.0)  # the workers are converting now
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    alive = children
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in children if Path(f"/proc/{p}").exists() and
+                 "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
+    assert alive == [], "workers kept running after their parent was killed"

@@ -113,3 +113,17 @@ def test_no_payload_runs_on_any_page_or_in_search(hostile_site: str) -> None:
         assert page.evaluate("window.__xss") is None
         assert dialogs == []
         browser.close()
+
+
+def test_titles_with_angle_brackets_show_as_written(tmp_path: Path) -> None:
+    root = make_library(tmp_path / "lib")
+    manifest = root / "refs/manifest.yaml"
+    manifest.write_text(manifest.read_text().replace('title: Gamma issue',
+                                                     'title: "Gamma: List<T> and a < b"', 1))
+    result = build(root, strict=True)
+    assert result.returncode == 0, result.log
+    index = result.article("index.html")
+    link = index.find("a", string=lambda s: bool(s) and "Gamma" in s)
+    assert link is not None and link.get_text() == "Gamma: List<T> and a < b"
+    page = result.article("resources/gamma/index.html")
+    assert "\\<" not in page.get_text() and "List<T>" in page.get_text()
