@@ -64,3 +64,44 @@ def test_converted_corpus_pages_pass_check_and_strict_build(
     # every heading check found is a heading of the built page
     ids = {el.get("id") for el in page.select("h1, h2, h3, h4, h5, h6")}
     assert {h.anchor for h in full.headings} <= ids
+
+
+def _break_status(root: Path) -> None:
+    manifest = root / "refs/manifest.yaml"
+    manifest.write_text(manifest.read_text().replace("status: fetched", "status: converted", 1))
+
+
+def _break_front_matter(root: Path) -> None:
+    full = root / "sources/alpha/full.md"
+    full.write_text(full.read_text().replace("converter:", "convertor:", 1))
+
+
+def _break_raw(root: Path) -> None:
+    raw = root / "sources/alpha/raw/alpha.html"
+    raw.write_text(raw.read_text() + "<p>changed after the conversion</p>\n")
+
+
+def _break_evidence(root: Path) -> None:
+    card = root / "refs/resources/alpha.md"
+    card.write_text(card.read_text().replace("#22-performance-optimization", "#22-speed", 1))
+
+
+@pytest.mark.parametrize("breakage", [None, _break_status, _break_front_matter, _break_raw,
+                                      _break_evidence])
+def test_check_and_strict_build_agree_both_ways(tmp_path: Path, breakage: object) -> None:
+    """Whatever ``reflib check`` rejects fails ``mkdocs build --strict`` (with the smallest
+    configuration, as the README gives it), and what it accepts builds."""
+    from libfactory import make_library
+
+    root = make_library(tmp_path / "lib")
+    if breakage is not None:
+        breakage(root)  # type: ignore[operator]
+    findings = check_root(root)
+    result = build(root, strict=True)
+    if breakage is None:
+        assert findings == [] and result.returncode == 0, result.log
+        return
+    assert findings, "the breakage is a finding"
+    assert result.returncode != 0, result.log
+    for finding in findings:
+        assert f"[{finding.code}]" in result.log, (finding.code, result.log[-2000:])

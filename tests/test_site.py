@@ -220,6 +220,44 @@ def test_dashboard_counts(built: Build) -> None:
     assert art.select_one("svg") is None
 
 
+def test_dashboard_problems_panel_lists_every_check_finding(tmp_path: Path,
+                                                          built: Build) -> None:
+    from libfactory import make_library
+    from reflib.check import check_root
+
+    art = built.article("dashboard/index.html")
+    assert art.select_one(".reflib-problems--none") is not None
+    assert art.select_one(".reflib-problems table") is None
+
+    root = make_library(tmp_path / "lib")
+    manifest = root / "refs/manifest.yaml"
+    manifest.write_text(manifest.read_text().replace("status: fetched", "status: converted", 1))
+    card = root / "refs/resources/alpha.md"
+    card.write_text(card.read_text().replace("#22-performance-optimization", "#22-speed|x", 1))
+    full = root / "sources/alpha/full.md"
+    full.write_text(full.read_text().replace("converter:", "convertor:", 1))
+    findings = check_root(root)
+    assert len({f.code for f in findings}) >= 3
+    result = build(root, strict=False)
+    assert result.returncode == 0, result.log
+    panel = result.article("dashboard/index.html").select_one(".reflib-problems")
+    rows = [[td.get_text(strip=True) for td in tr.select("td")]
+            for tr in panel.select("tbody tr")]
+    assert rows == [[f"{f.path}:{f.line}", f.message, f.code] for f in findings]
+    assert f"{len(findings)} findings" in panel.select_one("p").get_text()
+    links = {a.get_text(strip=True): a["href"] for a in panel.select("a")}
+    evidence = next(f for f in findings if f.code == "evidence-anchor")
+    assert links[f"{evidence.path}:{evidence.line}"] == "../resources/alpha/"
+    assert links[next(f"{f.path}:{f.line}" for f in findings if f.path == full.relative_to(
+        root).as_posix())] == "../sources/alpha/"
+
+    off = build(root, SMALLEST_CONFIG.replace("  - reflib", "  - reflib:\n      checks: none"),
+                strict=False)
+    assert off.returncode == 0, off.log
+    note = off.article("dashboard/index.html").get_text()
+    assert "runs no checks" in note
+
+
 def test_dashboard_burndown_from_git(tmp_path: Path) -> None:
     from libfactory import make_library
 

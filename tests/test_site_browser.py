@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import threading
@@ -136,31 +137,48 @@ def test_quoted_evidence_is_highlighted_in_preview_and_cited_page(site_url: str,
     page.close()
 
 
-TOP_TITLES = """() => Array.from(document.querySelectorAll('.pagefind-ui__result-title'))
-    .filter(el => !el.closest('.pagefind-ui__result-nested')).map(el => el.innerText)"""
+RESULTS = """() => Array.from(document.querySelectorAll('.reflib-search .pagefind-ui__result-link'))
+    .map(a => [a.innerText, a.getAttribute('href')])"""
 
 
-def test_header_search_finds_full_text_heading_and_filters(site_url: str,
+def _search(page: object, query: str, at_least: int = 1) -> list[list[str]]:
+    """Type ``query`` into the open search dialog; the results' titles and links once all
+    shown results have their links."""
+    box = page.locator(".reflib-search .pagefind-ui__search-input")  # type: ignore[attr-defined]
+    box.wait_for(state="visible", timeout=10000)
+    box.fill(query)
+    page.wait_for_function(f"""() => {{
+        const message = document.querySelector('.reflib-search .pagefind-ui__message');
+        if (!message || !message.innerText.includes({json.dumps(query)})) return false;
+        const shown = document.querySelectorAll('.reflib-search .pagefind-ui__result').length;
+        const linked = document.querySelectorAll(
+            '.reflib-search .pagefind-ui__result-link[href]').length;
+        return shown >= {at_least} && shown === linked; }}""",  # type: ignore[attr-defined]
+        timeout=10000)
+    return page.evaluate(RESULTS)  # type: ignore[attr-defined,no-any-return]
+
+
+def test_header_search_finds_the_section_first_and_filters(site_url: str,
                                                            browser: object) -> None:
     page = browser.new_page()  # type: ignore[attr-defined]
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(site_url + "topics/01-first/")
     page.click(".md-header .reflib-search-button")
-    box = page.locator(".reflib-search .pagefind-ui__search-input")
-    box.wait_for(state="visible", timeout=10000)
-    box.fill("bubble")
-    results = page.locator(".pagefind-ui__result")
-    results.first.wait_for(timeout=10000)
-    page.wait_for_function(
-        "() => document.querySelectorAll('.pagefind-ui__result').length >= 2", timeout=10000)
-    titles = page.evaluate(TOP_TITLES)
-    assert any("Alpha: a paper · full text" in t for t in titles), titles
-    assert any("Alpha: a paper · card" in t for t in titles), titles
-    hrefs = page.locator(".pagefind-ui__result-nested a.pagefind-ui__result-link") \
-        .evaluate_all("els => els.map(e => e.getAttribute('href'))")
-    assert any(h.endswith("/sources/alpha/#22-performance-optimization") for h in hrefs), hrefs
-    before = results.count()
+    # a query naming a heading: that section is the first result and links to it
+    results = _search(page, "performance optimization")
+    assert results[0][0] == "2.2 Performance Optimization — Alpha: a paper · full text"
+    assert results[0][1].endswith("/sources/alpha/#22-performance-optimization"), results
+    # more than three results at once, each a section with its page
+    results = _search(page, "alpha", at_least=4)
+    assert len(results) >= 4 and page.locator(".reflib-search .pagefind-ui__button").count() \
+        in (0, 1)
+    # sections of the full text and the card's claims
+    results = _search(page, "bubble", at_least=2)
+    titles = [t for t, _ in results]
+    assert any(t.endswith("Alpha: a paper · full text") for t in titles), titles
+    assert any(t.endswith("· card") and t.startswith("Claims") for t in titles), titles
+    before = len(results)
     # narrow to full texts with the "kind" filter
     page.locator(".pagefind-ui__filter-panel details").filter(has_text="kind").first \
         .evaluate("el => el.open = true")
@@ -168,12 +186,28 @@ def test_header_search_finds_full_text_heading_and_filters(site_url: str,
     page.wait_for_function(
         f"() => document.querySelectorAll('.pagefind-ui__result').length < {before}",
         timeout=10000)
-    titles = page.evaluate(TOP_TITLES)
+    titles = [t for t, _ in page.evaluate(RESULTS)]
     assert titles and all("full text" in t for t in titles), titles
-    link = page.locator(".pagefind-ui__result-nested a.pagefind-ui__result-link",
+    link = page.locator(".reflib-search a.pagefind-ui__result-link",
                         has_text="2.2 Performance Optimization").first
     link.click()
     page.wait_for_url("**/sources/alpha/#22-performance-optimization", timeout=10000)
     assert page.locator(".reflib-search").is_hidden()
     assert not errors, errors
+    page.close()
+
+
+def test_search_dialog_on_a_phone(site_url: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(site_url + "resources/alpha/")
+    page.click(".md-header .reflib-search-button")
+    results = _search(page, "performance optimization")
+    assert results[0][1].endswith("/sources/alpha/#22-performance-optimization")
+    first = page.locator(".reflib-search .pagefind-ui__result").first
+    box = first.bounding_box()
+    # the first result is on screen, not pushed below the fold by the filters
+    assert box is not None and box["y"] + 20 < 844, box
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    panel = page.locator(".reflib-search__panel").bounding_box()
+    assert panel is not None and panel["x"] >= 0 and panel["x"] + panel["width"] <= 390
     page.close()

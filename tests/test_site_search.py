@@ -173,7 +173,8 @@ def test_rebuild_renders_only_what_changed(tmp_path: Path) -> None:
     assert not (root / "site.reflib-prev").exists()
     # the index has the edit; Pagefind's copy of the unchanged full text was not rewritten
     indexed = _fragments(root / "site/pagefind")
-    assert "lighthouses" in str(indexed["/resources/beta/"]["content"])
+    assert any("lighthouses" in str(f["content"]) for url, f in indexed.items()
+               if url.startswith("/resources/beta/"))
     assert alpha_doc.stat().st_mtime_ns == alpha_written
 
     # nothing changed: the model is not even reloaded
@@ -273,10 +274,17 @@ def _fragments(bundle: Path) -> dict[str, dict[str, object]]:
     return out
 
 
-def test_index_equals_indexing_the_written_site(tmp_path: Path) -> None:
-    """Pagefind reads small documents, not the built pages: the index holds the same pages
-    with the same text, titles, filters, metadata, anchors and language as indexing the
-    written site (here with a doc that has no h1, so its title comes from <title>)."""
+def _page_of(url: str) -> str:
+    """The page a fragment's URL belongs to (section documents sit beside their page)."""
+    cut = url.find(pagefind_index.SECTION_SUFFIX)
+    return url if cut < 0 else url[:cut].removesuffix("index")
+
+
+def test_index_holds_the_written_site_section_by_section(tmp_path: Path) -> None:
+    """Pagefind reads small documents, not the built pages, one per section: together a
+    page's sections hold the same words, filters, metadata and language as indexing the
+    written page, and each section names its page, heading and anchor (here with a doc that
+    has no h1, so its title comes from <title>)."""
     import subprocess
     import sys
 
@@ -290,16 +298,70 @@ def test_index_equals_indexing_the_written_site(tmp_path: Path) -> None:
                     "--output-path", str(direct), "--quiet"], check=True)
     ours = _fragments(built.site / "pagefind")
     theirs = _fragments(direct)
-    assert "/sources/alpha/" in ours and "/resources/alpha/" in ours
-    assert ours["/notes/"]["meta"]["title"] == "Notes"  # type: ignore[index]
-    assert ours.keys() == theirs.keys()
+    pages: dict[str, list[dict[str, object]]] = {}
     for url, fragment in ours.items():
-        assert fragment == theirs[url], url
+        pages.setdefault(_page_of(url), []).append(fragment)
+    assert pages.keys() == theirs.keys()
+    assert "/sources/alpha/" in pages and "/resources/alpha/" in pages
+    assert ours["/notes/"]["meta"]["title"] == "Notes"  # type: ignore[index]
+    for url, fragments in pages.items():
+        whole = theirs[url]
+        first = ours.get(url)  # none for a page with nothing before its first heading
+        assert first is None or first["meta"] == whole["meta"], url
+        words = sorted(w for f in fragments for w in str(f["content"]).split())
+        assert words == sorted(str(whole["content"]).split()), url
+        for fragment in fragments:
+            assert fragment["filters"] == whole["filters"], url
+    alpha = {f["meta"]["section"]: f for f in pages["/sources/alpha/"]  # type: ignore[index]
+             if "section" in f["meta"]}  # type: ignore[operator]
+    assert list(alpha) == ["1 Introduction", "2.2 Performance Optimization", "Results"] or \
+        set(alpha) == {"1 Introduction", "2.2 Performance Optimization", "Results"}
+    optimization = alpha["2.2 Performance Optimization"]["meta"]
+    assert optimization == {"title": "Alpha: a paper", "page": "sources/alpha/",  # type: ignore[comparison-overlap]
+                            "anchor": "22-performance-optimization",
+                            "section": "2.2 Performance Optimization", "kind": "full text",
+                            "resource": "alpha", "resource_title": "Alpha: a paper"}
+    assert "Micro-batches shrink the bubble." in str(
+        alpha["2.2 Performance Optimization"]["content"])
+    assert ours["/notes/"]["meta"].get("section") is None  # type: ignore[union-attr]
+    assert [f["meta"]["anchor"] for f in pages["/notes/"]  # type: ignore[index]
+            if "anchor" in f["meta"]] == ["later"]  # type: ignore[operator]
     entry = json.loads((built.site / "pagefind/pagefind-entry.json").read_text())
     assert entry["languages"].keys() == {"en"}
     other = json.loads((direct / "pagefind-entry.json").read_text())
-    assert {k: (v["page_count"], v["wasm"]) for k, v in entry["languages"].items()} == \
-        {k: (v["page_count"], v["wasm"]) for k, v in other["languages"].items()}
+    assert {k: v["wasm"] for k, v in entry["languages"].items()} == \
+        {k: v["wasm"] for k, v in other["languages"].items()}
+    assert entry["languages"]["en"]["page_count"] == len(ours) > len(theirs)
+
+
+def test_sections_cut_at_top_level_headings_only() -> None:
+    fragment = ('<h1 id="t">T</h1><p>intro</p><h2 id="a">A <a class="headerlink" href="#a">¶</a></h2><p>one</p>'
+                '<div class="admonition"><h3 id="inner">Inner</h3><p>kept</p></div>'
+                '<ul><li><h4 id="listed">Listed</h4></li></ul>'
+                '<h3 id="b">B &amp; <code>c</code></h3><p>two</p><h2>No id</h2><p>three</p>')
+    parts = pagefind_index.split_sections(fragment)
+    assert [(a, t) for a, t, _ in parts] == [("", ""), ("a", "A"), ("b", "B & c")]
+    assert "".join(p for _, _, p in parts) == fragment
+    assert 'id="inner"' in parts[1][2] and 'id="listed"' in parts[1][2]
+    assert parts[2][2].endswith("<h2>No id</h2><p>three</p>")
+
+
+def test_documents_of_a_page() -> None:
+    body = pagefind_index.wrap('<h1 id="t">Title</h1><p>intro</p><h2 id="s">S</h2><p>x</p>',
+                               [("kind", "card")], [("resource", "r")])
+    output = f'<html lang="fr"><head><title>T</title></head><body>{body}</body></html>'
+    first, section = pagefind_index.documents(output, body, "resources/r/", "Ti<tle>")
+    assert first.startswith('<!doctype html>\n<html lang="fr">')
+    assert "<p>intro</p>" in first and "<p>x</p>" not in first
+    assert 'data-pagefind-filter="kind:card"' in section
+    assert 'data-pagefind-meta="resource:r"' in section
+    assert 'data-pagefind-meta="page:resources/r/"' in section
+    assert 'data-pagefind-meta="anchor:s"' in section
+    assert 'data-pagefind-meta="title:Ti\u2039tle\u203a"' in section
+    assert '<h2 id="s">S</h2><p>x</p></div></body>' in section and "intro" not in section
+    # not marked: the page as one document
+    assert pagefind_index.documents(output, "<p>plain</p>", "x/", "X") == [
+        pagefind_index.document(output, "<p>plain</p>")]
 
 
 def test_search_input_writes_changed_documents_and_drops_gone_pages() -> None:
@@ -322,6 +384,18 @@ def test_search_input_writes_changed_documents_and_drops_gone_pages() -> None:
     source.add("b/index.html", "<p>back</p>")
     assert source.finish() == 2
     assert (folder / "b/index.html").read_text() == "<p>back</p>"
+    # a page with sections: its documents sit beside it, and go when it shrinks
+    source.begin()
+    source.add("b/index.html", ["<p>b</p>", "<p>s1</p>", "<p>s2</p>"])
+    source.add("c.html", ["<p>c</p>", "<p>c1</p>"])
+    assert source.finish() == 2 and source.documents == 5
+    assert (folder / "b/index.reflib-section-2.html").read_text() == "<p>s2</p>"
+    assert (folder / "c.reflib-section-1.html").read_text() == "<p>c1</p>"
+    source.begin()
+    source.add("b/index.html", ["<p>b</p>", "<p>s1</p>"])
+    assert source.finish() == 1 and source.documents == 2
+    assert not (folder / "b/index.reflib-section-2.html").exists()
+    assert not (folder / "c.html").exists() and not (folder / "c.reflib-section-1.html").exists()
     source.remove()
     assert not folder.exists()
 

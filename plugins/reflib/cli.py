@@ -17,7 +17,7 @@ from . import __version__
 from .errors import ReflibError
 
 COMMANDS = (
-    "check", "convert", "fetch", "status", "find", "show", "new", "init", "review", "schema",
+    "add", "check", "convert", "fetch", "status", "find", "show", "new", "init", "review", "schema",
     "export",
 )
 

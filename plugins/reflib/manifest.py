@@ -332,6 +332,80 @@ def edit_text(text: str, path: str | Path, resource_id: str, changes: Mapping[st
     return edit_entries(text, path, {resource_id: changes})
 
 
+def append_text(text: str, path: str | Path, entry: Mapping[str, Any]) -> str:
+    """Return manifest ``text`` with ``entry`` added as the last item of ``resources:``.
+
+    The entry is written in block style with the indentation of the existing items (the
+    first one if ``resources:`` is empty); everything else is kept byte for byte, comments,
+    line endings and a byte-order mark included. An empty flow list (``resources: []``)
+    becomes a block list. Raises :class:`ReflibError` when the id is already taken, the
+    manifest has no ``resources:`` list, or the result would not read back as ``entry``.
+    """
+    path = Path(path)
+    bom = text.startswith("\ufeff")
+    crlf = "\r\n" in text and text.count("\r\n") == text.count("\n")
+    body = normalize_newlines(text).lstrip("\ufeff")
+    node, _ = _compose(body, path)
+    rid = str(entry.get("id"))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if _key(key_node) == "resources" and isinstance(value_node, yaml.ScalarNode) and \
+                    value_node.tag.endswith(":null"):
+                # ``resources:`` with nothing after it
+                colon = body.index(":", key_node.end_mark.index)
+                end = _line_end(body, colon)
+                body = body[:colon + 1] + "\n" + dump_new_entry(
+                    entry, key_node.start_mark.column + 2).rstrip("\n") + body[end:]
+                return _finish_append(body, path, entry, bom, crlf)
+    by_id = _entries_by_id(node, path)
+    if rid in by_id:
+        raise ReflibError(f"the id '{rid}' is taken (line {by_id[rid].start_mark.line + 1}); "
+                          "choose another with --id", path, by_id[rid].start_mark.line + 1)
+    assert isinstance(node, yaml.MappingNode)
+    key_node, seq = next((k, v) for k, v in node.value if _key(k) == "resources")
+    assert isinstance(seq, yaml.SequenceNode)
+    if seq.flow_style:
+        if seq.value:
+            raise ReflibError("'resources:' is a flow list ([...]) with entries: write it as "
+                              "a block list (one '- id: ...' per entry) to add to it", path,
+                              seq.start_mark.line + 1)
+        indent = key_node.start_mark.column + 2
+        start, end = seq.start_mark.index, seq.end_mark.index
+        block = dump_new_entry(entry, indent).rstrip("\n")
+        body = body[:start].rstrip(" ") + "\n" + block + body[end:]
+    else:
+        indent = seq.start_mark.column  # the column of the items' dashes
+        end = _block_end(body, seq)
+        block = dump_new_entry(entry, indent).rstrip("\n")
+        separator = "\n\n" if len(seq.value) > 0 and _blank_between(body, seq) else "\n"
+        body = body[:end] + separator + block + body[end:]
+        if not body.endswith("\n"):
+            body += "\n"
+    return _finish_append(body, path, entry, bom, crlf)
+
+
+def _finish_append(body: str, path: Path, entry: Mapping[str, Any], bom: bool,
+                   crlf: bool) -> str:
+    """Check that ``body`` reads back with ``entry``; restore line endings and BOM."""
+    rid = str(entry.get("id"))
+    result = parse(body, path)
+    added = next((e.data for e in result.entries if str(e.data.get("id")) == rid), None)
+    if added is None or any(added.get(k) != _plain(v) for k, v in entry.items()):
+        raise ReflibError(f"could not add '{rid}' without reformatting the manifest; add it by "
+                          "hand", path)
+    if crlf:
+        body = body.replace("\n", "\r\n")
+    return ("\ufeff" if bom else "") + body
+
+
+def _blank_between(text: str, seq: yaml.SequenceNode) -> bool:
+    """Whether the authors separate entries with a blank line (the last two, if any)."""
+    if len(seq.value) < 2:
+        return True
+    gap = text[_block_end(text, seq.value[-2]):seq.value[-1].start_mark.index]
+    return "\n\n" in gap.replace(" ", "").replace("\t", "")
+
+
 # --- the lock and the writes ----------------------------------------------------------------
 
 
@@ -413,6 +487,14 @@ def update_entry(path: str | Path, resource_id: str, changes: Mapping[str, Any])
     update_entries(path, {resource_id: changes})
 
 
+def append_entry(path: str | Path, entry: Mapping[str, Any]) -> None:
+    """Add ``entry`` to the manifest at ``path`` under the lock (see :func:`append_text`)."""
+    path = Path(path)
+    with locked(path):
+        text = path.read_bytes().decode("utf-8")
+        atomic_write(path, append_text(text, path, entry))
+
+
 def dump_new_entry(entry: Mapping[str, Any], indent: int = 2) -> str:
     """YAML text of a new entry for appending under ``resources:``."""
     buf = io.StringIO()
@@ -426,6 +508,6 @@ def dump_new_entry(entry: Mapping[str, Any], indent: int = 2) -> str:
 
 
 __all__ = [
-    "MANIFEST_SYNTAX", "Entry", "ManifestDoc", "dump_new_entry", "edit_entries", "edit_text",
-    "load", "locked", "parse", "update_entries", "update_entry",
+    "MANIFEST_SYNTAX", "Entry", "ManifestDoc", "append_entry", "append_text", "dump_new_entry",
+    "edit_entries", "edit_text", "load", "locked", "parse", "update_entries", "update_entry",
 ]

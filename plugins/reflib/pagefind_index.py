@@ -119,18 +119,91 @@ def document(output: str, content: str) -> str:
     stemmer), ``<title>``, an ``h1`` that precedes the marked content (the theme's, for a
     page whose markdown has none: Pagefind takes the first ``h1`` as the result title, not
     indexing it) and the marked content."""
+    head, heading = _head(output, content)
+    return f"{head}{heading}{content}</body></html>\n"
+
+
+def _head(output: str, content: str) -> tuple[str, str]:
+    """The document start (``<html>`` tag and ``<title>``) and the theme ``h1`` that
+    precedes the marked content in ``output`` (or "")."""
     tag = _HTML_TAG.search(output)
     title = _TITLE.search(output)
     h1 = _H1.search(output)
     start = output.find(BODY_START)
     heading = h1.group(0) if h1 and (start < 0 or h1.start() < start) else ""
     return (f"<!doctype html>\n{tag.group(0) if tag else '<html>'}<head><meta charset=\"utf-8\">"
-            f"{title.group(0) if title else ''}</head><body>{heading}{content}</body></html>\n")
+            f"{title.group(0) if title else ''}</head><body>", heading)
+
+
+_SECTION_HEADING = re.compile(r'<h([2-6])\b[^>]*?\bid="([^"]+)"[^>]*>(.*?)</h\1>',
+                              re.IGNORECASE | re.DOTALL)
+_CONTAINER = re.compile(
+    r"<(/?)(?:div|details|blockquote|section|article|aside|ul|ol|dl|table|figure|li|dd)\b",
+    re.IGNORECASE)
+_MARKUP = re.compile(r"<[^>]*>")
+_HEADERLINK = re.compile(r'<a\b[^>]*class="headerlink"[^>]*>.*?</a>', re.DOTALL)
+_WRAPPER_META = re.compile(r'(?:<span data-pagefind-(?:filter|meta)="[^"]*"></span>)*')
+SECTION_SUFFIX = ".reflib-section-"
+"""Section documents of the page ``a/index.html`` are ``a/index.reflib-section-N.html``."""
+
+
+def split_sections(fragment: str) -> list[tuple[str, str, str]]:
+    """``fragment`` cut before each top-level heading (``h2`` to ``h6``: the ``h1`` is the
+    page's title) that has an id: ``(anchor, heading text, html)`` per part, the first with
+    an empty anchor (what precedes the first heading). Headings inside a container (an admonition, a list, a table) stay in their
+    section. Expects serialized HTML as Python-Markdown and nh3 write it."""
+    parts: list[tuple[str, str, str]] = []
+    depth = 0
+    pos = 0  # where the container depth was counted up to
+    start, anchor, title = 0, "", ""
+    for match in _SECTION_HEADING.finditer(fragment):
+        for tag in _CONTAINER.finditer(fragment, pos, match.start()):
+            depth += -1 if tag.group(1) else 1
+        pos = match.start()
+        if depth > 0:
+            continue
+        parts.append((anchor, title, fragment[start:match.start()]))
+        start, anchor = match.start(), match.group(2)
+        title = html.unescape(_MARKUP.sub("", _HEADERLINK.sub("", match.group(3)))).strip()
+    parts.append((anchor, title, fragment[start:]))
+    return parts
+
+
+def documents(output: str, content: str, page_url: str, page_title: str) -> list[str]:
+    """The documents Pagefind indexes for a written page: one per section (the page cut at
+    its headings, :func:`split_sections`), so that a query finds the section that answers
+    it, ranked on that section's text alone, rather than a long page with the answer
+    somewhere in it. The first document is the page's start (its title and what precedes
+    the first heading), as :func:`document` would give it; each further one holds a
+    section with the page's filters and metadata, the page's title (``title``), the
+    section's heading (``section``) and metadata that take the result to the section
+    (``page``: the page's URL relative to the site; ``anchor``: the heading's id; the
+    search script builds the result's title and link from them).
+    """
+    head, heading = _head(output, content)
+    if not is_marked(content) or not content.endswith("</div>"):
+        return [f"{head}{heading}{content}</body></html>\n"]
+    wrapper = _WRAPPER_META.match(content, len(BODY_START))
+    assert wrapper is not None
+    prefix = content[:wrapper.end()]
+    fragment = content[wrapper.end():-len("</div>")]
+    parts = split_sections(fragment)
+    first = parts[0][2]
+    docs = [f"{head}{heading}{prefix}{first}</div></body></html>\n"]
+    where = "".join(f'<span data-pagefind-meta="{key}:{html.escape(plain_label(value), quote=True)}">'
+                    "</span>" for key, value in (("page", page_url), ("title", page_title)))
+    for anchor, title, part in parts[1:]:
+        meta = (f'{where}<span data-pagefind-meta="anchor:'
+                f'{html.escape(plain_label(anchor), quote=True)}"></span>'
+                f'<span data-pagefind-meta="section:'
+                f'{html.escape(plain_label(title), quote=True)}"></span>')
+        docs.append(f"{head}{prefix}{meta}{part}</div></body></html>\n")
+    return docs
 
 
 class SearchInput:
-    """The folder Pagefind indexes: per indexed page, its :func:`document` at the page's
-    output path (Pagefind derives each result's URL from it).
+    """The folder Pagefind indexes: per indexed page, its :func:`documents` (the first at
+    the page's output path, the sections beside it).
 
     One build: :meth:`begin`, then :meth:`add` (or :meth:`keep`, for a page whose written
     output is the previous build's) for every indexed page, then :meth:`finish`, which
@@ -141,45 +214,65 @@ class SearchInput:
     def __init__(self) -> None:
         self.folder: Path | None = None
         self._digests: dict[str, bytes] = {}
+        self._files: dict[str, list[str]] = {}
         self._seen: set[str] = set()
+        self.documents = 0
+        """How many documents the folder holds (after :meth:`finish`)."""
 
     def begin(self) -> Path:
         """Start a build; returns the folder (a new temporary one the first time)."""
         if self.folder is None or not self.folder.is_dir():
             self.folder = Path(tempfile.mkdtemp(prefix="reflib-pagefind-"))
             self._digests = {}
+            self._files = {}
             # also when the build stops early or serve ends without the shutdown event
             atexit.register(shutil.rmtree, self.folder, True)
         self._seen = set()
         return self.folder
 
-    def add(self, dest_uri: str, text: str) -> None:
-        """Write the document of the page at ``dest_uri`` (when it changed)."""
+    @staticmethod
+    def names(dest_uri: str, count: int) -> list[str]:
+        """Where the ``count`` documents of the page at ``dest_uri`` go."""
+        stem = dest_uri[:-5] if dest_uri.endswith(".html") else dest_uri
+        return [dest_uri] + [f"{stem}{SECTION_SUFFIX}{n}.html" for n in range(1, count)]
+
+    def add(self, dest_uri: str, texts: str | list[str]) -> None:
+        """Write the documents of the page at ``dest_uri`` (those that changed)."""
         assert self.folder is not None, "begin() first"
+        if isinstance(texts, str):
+            texts = [texts]
         self._seen.add(dest_uri)
-        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-        if self._digests.get(dest_uri) == digest:
-            return
-        target = self.folder / dest_uri
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # a scratch copy, read only by Pagefind, which is not running now: no fsync
-        target.write_text(text, encoding="utf-8")
-        self._digests[dest_uri] = digest
+        names = self.names(dest_uri, len(texts))
+        for name in self._files.get(dest_uri, [])[len(names):]:
+            self._digests.pop(name, None)
+            (self.folder / name).unlink(missing_ok=True)
+        self._files[dest_uri] = names
+        for name, text in zip(names, texts, strict=True):
+            digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+            if self._digests.get(name) == digest:
+                continue
+            target = self.folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # a scratch copy, read only by Pagefind, which is not running now: no fsync
+            target.write_text(text, encoding="utf-8")
+            self._digests[name] = digest
 
     def keep(self, dest_uri: str) -> bool:
-        """Keep the page's document from the previous build; False when there is none."""
-        if dest_uri in self._digests:
+        """Keep the page's documents from the previous build; False when there are none."""
+        if dest_uri in self._files:
             self._seen.add(dest_uri)
             return True
         return False
 
     def finish(self) -> int:
         """Remove the documents of pages not added in this build; returns how many pages
-        the folder holds."""
+        the folder holds (:attr:`documents`: how many documents)."""
         assert self.folder is not None, "begin() first"
-        for dest_uri in set(self._digests) - self._seen:
-            del self._digests[dest_uri]
-            (self.folder / dest_uri).unlink(missing_ok=True)
+        for dest_uri in set(self._files) - self._seen:
+            for name in self._files.pop(dest_uri):
+                self._digests.pop(name, None)
+                (self.folder / name).unlink(missing_ok=True)
+        self.documents = sum(len(names) for names in self._files.values())
         return len(self._seen)
 
     def remove(self) -> None:
@@ -188,6 +281,7 @@ class SearchInput:
             shutil.rmtree(self.folder, ignore_errors=True)
         self.folder = None
         self._digests = {}
+        self._files = {}
 
 
 class Indexer:

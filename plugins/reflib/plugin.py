@@ -109,11 +109,13 @@ class ReflibConfig(base.Config):
     """In the generated navigation (used only when ``mkdocs.yml`` has no ``nav``), group
     resources by type; otherwise list them alphabetically."""
 
-    checks = c.Choice(("links", "all", "none"), default="links")
+    checks = c.Choice(("links", "all", "none"), default="all")
     """Which ``reflib check`` rules run during the build, each finding a warning naming
-    file and line (so ``mkdocs build --strict`` fails): ``links`` (links, anchors, evidence,
-    quotes, approvals, and the manifest's keys and values), ``all`` (every rule), or
-    ``none``."""
+    file and line (so ``mkdocs build --strict`` fails): ``all`` (every rule of ``reflib
+    check`` but ``--external``: a strict build fails exactly when ``reflib check`` does),
+    ``links`` (links, anchors, evidence, quotes, approvals, and the manifest's keys and
+    values; not statuses, front matter or raw-file hashes), or ``none``. The dashboard's
+    Problems panel lists the findings."""
 
     exports = c.Type(bool, default=True)
     """Write ``catalog.json`` and ``llms.txt`` at the site root (see :mod:`reflib.export`),
@@ -365,7 +367,10 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             rereview: list[dict[str, Any]] | None = None if self.config.checks == "none" or any(
                 f.code in check.APPROVAL_CODES for f in self._findings) else []
             f = File.generated(config, sitegen.DASHBOARD_URI,
-                               content=self.pages.dashboard_page(self.history, rereview))
+                               content=self.pages.dashboard_page(
+                                   self.history, rereview,
+                                   None if self.config.checks == "none" else self._findings,
+                                   self.config.checks))
             f.edit_uri = "manifest.yaml"
             self._add(files, f)
         if not self.user_nav:
@@ -773,7 +778,8 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                       errors="replace") as f:
                 output = f.read(65536)
         assert page.content is not None
-        self.search_input.add(dest, pf.document(output, page.content))
+        self.search_input.add(dest, pf.documents(output, page.content, page.url,
+                                                    page.title or ""))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self._strict and self._warnings:
@@ -817,7 +823,8 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         finally:
             if not self.serving:
                 self.search_input.remove()
-        log.info(f"reflib: Pagefind indexed {pages} pages in {seconds:.1f} s")
+        log.info(f"reflib: Pagefind indexed {pages} pages ({self.search_input.documents} "
+                 f"sections) in {seconds:.1f} s")
 
     def _write_exports(self, site: Path, config: MkDocsConfig) -> None:
         assert self.lib is not None

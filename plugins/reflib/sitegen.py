@@ -14,7 +14,8 @@ import datetime as _dt
 import functools
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import jinja2
 
 from . import approval, evidence, paths, progress, templates
 from .chart import burndown_svg
+from .check import Finding
 from .history import Snapshot
 from .model import KIND_CARD, Document, Library, Resource
 from .schema import LOW_COVERAGE, PRIORITIES, STATUSES, TYPES
@@ -33,6 +35,8 @@ DASHBOARD_URI = "dashboard.md"
 CHART_PLACEHOLDER = '<div class="reflib-chart" data-reflib-chart="burndown"></div>'
 PREVIEW_CHARS = 600
 MAX_RAW_LISTED = 200
+MAX_PROBLEMS = 500
+"""The dashboard's Problems panel lists at most this many findings (and says how many more)."""
 
 STATUS_LABELS = {
     "link_only": "link only",
@@ -451,10 +455,14 @@ class Pages:
                             dashboard_href=DASHBOARD_URI)
 
     def dashboard_page(self, history: list[Snapshot] | None,
-                       rereview: list[dict[str, Any]] | None = None) -> str:
-        """Counts, progress per tier, the queue, cards awaiting review, approved cards to
-        review again (``rereview``: :func:`reflib.approval.rereview_summary`, computed when
-        not given), the burn-down."""
+                       rereview: list[dict[str, Any]] | None = None,
+                       problems: Sequence[Finding] | None = None,
+                       checks: str = "all") -> str:
+        """Counts, the build's ``reflib check`` findings (``problems``; ``None`` when the
+        build ran no checks, ``checks`` naming which rules ran), progress per tier, the
+        queue, cards awaiting review, approved cards to review again (``rereview``:
+        :func:`reflib.approval.rereview_summary`, computed when not given), the
+        burn-down."""
         lib = self.lib
         if rereview is None:
             rereview = approval.rereview_summary(lib)
@@ -484,7 +492,21 @@ class Pages:
                 DASHBOARD_URI, paths.site_fulltext_uri(item["id"]))}
                 for item in progress.low_coverage(lib)], low_threshold=LOW_COVERAGE,
             history=history, chart=CHART_PLACEHOLDER if history else "",
-            index_href=INDEX_URI)
+            index_href=INDEX_URI, problems=None if problems is None else
+            self._problems(problems), problem_codes=Counter(
+                f.code for f in problems or ()).most_common(), checks=checks)
+
+    def _problems(self, findings: Sequence[Finding]) -> list[dict[str, Any]]:
+        """The first :data:`MAX_PROBLEMS` findings, each with a link to the page of its file
+        (when the file has one)."""
+        rows = []
+        for f in findings[:MAX_PROBLEMS]:
+            href = None
+            if f.path.endswith(".md") and paths.site_src_uri(f.path) is not None:
+                href = self._link(DASHBOARD_URI, paths.site_src_uri(f.path) or "")
+            rows.append({"where": f"{f.path}:{f.line}", "href": href, "code": f.code,
+                         "message": f.message})
+        return rows
 
 
 def _ordered(values: set[str], order: Iterable[str]) -> list[str]:

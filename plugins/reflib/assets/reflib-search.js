@@ -1,8 +1,7 @@
 /* reflib site search: a search button in Material's header that opens Pagefind's UI.
  * The Pagefind bundle (written into <site>/pagefind/ after the build) is loaded on first use,
- * so pages that are only read never download it. Results are grouped per page with their
- * sub-results linking to the heading where the hit is; filters: kind, type, status, priority,
- * topic. Keys: "/" or Ctrl+K opens, Escape closes. */
+ * so pages that are only read never download it. Each result is a section of a page, linking
+ * to its heading; filters: kind, type, status, priority, topic. Keys: "/" or Ctrl+K opens, Escape closes. */
 (function () {
   "use strict";
 
@@ -46,14 +45,28 @@
     return String(text == null ? "" : text).replace(/</g, "\u2039").replace(/>/g, "\u203a");
   }
 
+  /* One result per section (the build cuts pages at their headings): its title is "heading
+   * — resource · kind", and its link goes to the heading. Pagefind's UI may hand the same
+   * (already processed) result in again when it shows more results: that must change
+   * nothing. */
   function processResult(result) {
     var meta = result.meta || {};
+    var where = meta.title;
     if (meta.resource_title && meta.kind && meta.kind !== "topic") {
-      meta.title = meta.resource_title + " · " + meta.kind;
+      where = meta.resource_title + " · " + meta.kind;
+    }
+    var out = { title: plain(meta.section ? meta.section + " — " + where : where),
+                image: meta.image };
+    if (meta.page != null && meta.anchor) {
+      var target = new URL(meta.page, root);
+      target.hash = meta.anchor;
+      out.url = target.pathname + target.search + target.hash;
+    } else if (meta.url) {
+      out.url = meta.url;
     }
     // the title says it all: show no metadata tags under each result
-    result.meta = { title: plain(meta.title), image: meta.image };
-    (result.sub_results || []).forEach(function (sub) { sub.title = plain(sub.title); });
+    result.meta = out;
+    result.sub_results = [];
     return result;
   }
 
@@ -92,10 +105,10 @@
           element: "#reflib-search-ui",
           bundlePath: bundle.pathname,
           baseUrl: root.pathname,
-          showSubResults: true,
+          showSubResults: false,
           showImages: false,
           resetStyles: true,
-          pageSize: 3,
+          pageSize: 8,
           excerptLength: 24,
           processResult: processResult,
           translations: { placeholder: "Search cards, topics and full texts" }

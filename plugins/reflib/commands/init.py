@@ -81,5 +81,6 @@ def run(args: argparse.Namespace) -> int:
                           "kept": sorted(kept), "git": git}, indent=2))
         return 0
     print(f"created library in {target}")
-    print("next: add resources to refs/manifest.yaml, then 'reflib status'", file=sys.stderr)
+    print("next: add resources with 'reflib add URL|PATH' (or edit refs/manifest.yaml), "
+          "then 'reflib status'", file=sys.stderr)
     return 0
