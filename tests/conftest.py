@@ -9,6 +9,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from libfactory import make_library
 
+pytest_plugins = ["browsersite"]  # the site_url and browser fixtures of the browser tests
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 

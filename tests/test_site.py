@@ -413,3 +413,19 @@ def test_catalog_llms_and_markdown_sources(built: Build) -> None:
     assert llms.startswith("# Test library")
     assert (built.site / "sources/alpha/full.md").is_file()
     assert (built.site / "resources/alpha.md").is_file()
+
+
+def test_resource_header_repeats_no_title(built: Build) -> None:
+    """The header's Title row only when the page's heading is not the manifest's title."""
+    def rows(page: str) -> list[str]:
+        header = built.article(page).select_one(".reflib-resource dl.reflib-meta")
+        return [dt.get_text(strip=True) for dt in header.select("dt")]
+
+    # a generated page: its heading is the manifest title
+    assert built.article("resources/gamma/index.html").select_one("h1").get_text(
+        strip=True) == "Gamma issue"
+    assert "Title" not in rows("resources/gamma/index.html")
+    # a card headed "Alpha" for the manifest's "Alpha: a paper": the full title is shown
+    assert built.article("resources/alpha/index.html").select_one("h1").get_text(
+        strip=True).startswith("Alpha")
+    assert rows("resources/alpha/index.html")[0] == "Title"

@@ -2,69 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
-import shutil
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from sitebuild import build
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    required = os.environ.get("REFLIB_REQUIRE_BROWSER") == "1"  # set by .ci/run
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        if required:
-            pytest.fail("REFLIB_REQUIRE_BROWSER=1 but there is no Chromium at /usr/bin/chromium")
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    pytest.importorskip("playwright.sync_api")
-    from libfactory import make_library
-
-    root = make_library(tmp_path_factory.mktemp("browser") / "lib")
-    card = root / "refs/resources/alpha.md"
-    card.write_text(card.read_text().replace(
-        "[first](../../sources/alpha/full.md#results);",
-        '[first](../../sources/alpha/full.md#results) "first results";'))
-    result = build(root)
-    assert result.returncode == 0, result.log
-    handler = functools.partial(_QuietHandler, directory=str(result.site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def test_filter_sort_follow_and_preview(site_url: str, browser: object) -> None:

@@ -199,6 +199,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self._site_dir: Path | None = None
         self._warned_search = False
         self._log_filter = _SkippedPageFilter(self)
+        self._anchor_filter = _GeneratedTargetFilter(self)
         self.nav_memo: NavMemo | None = None
         self.render_pool = renderpool.RenderPool()
         self._deferred: dict[str, tuple[Page, renderpool.Pending]] = {}
@@ -246,6 +247,10 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         build_log = logging.getLogger("mkdocs.commands.build")
         if self._log_filter not in build_log.filters:
             build_log.addFilter(self._log_filter)
+        for name in PAGE_LOGGERS:
+            pages_log = logging.getLogger(name)
+            if self._anchor_filter not in pages_log.filters:
+                pages_log.addFilter(self._anchor_filter)
         return config
 
     def _assets(self) -> tuple[str, ...]:
@@ -575,7 +580,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 deps.append(site.backlinks_of(rid))
                 header = pages.fulltext_header(fres, doc)
             elif doc.kind == KIND_CARD and res is not None:
-                header = pages.resource_header(res)
+                header = pages.resource_header(res, doc.title)
             elif doc.kind == KIND_TOPIC:
                 header = pages.topic_listing(doc.stem)
             deps.append([header, doc.body_line, [(cl.line, cl.number) for cl in doc.claims],
@@ -917,6 +922,29 @@ class _CachedRender:
                 if target is not None:
                     links[target] = dict(anchors)
             page.links_to_anchors = links
+
+
+PAGE_LOGGERS = ("mkdocs.structure.pages", "properdocs.structure.pages")
+"""Where MkDocs (and ProperDocs) report links to a missing page or anchor."""
+
+_MKDOCS_LINK_NOTE = re.compile(r"^Doc file '[^']*' contains a link '[^']*', but the (?:doc|target) "
+                               r"'([^']*)' (?:does not contain an anchor|is not found)")
+
+
+class _GeneratedTargetFilter(logging.Filter):
+    """Hides MkDocs' notes on links into the full-text pages reflib generates
+    (``sources/<id>/index.md``, a file no author wrote): reflib checks those links itself
+    and reports the problem against the link as written, with its file and line."""
+
+    def __init__(self, plugin: ReflibPlugin) -> None:
+        super().__init__()
+        self.plugin = plugin
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.plugin.config.checks == "none" or self.plugin.lib is None:
+            return True
+        m = _MKDOCS_LINK_NOTE.match(record.getMessage())
+        return not (m and paths.site_fulltext_id(m.group(1)) is not None)
 
 
 class _SkippedPageFilter(logging.Filter):

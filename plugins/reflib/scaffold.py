@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, paths, templates
+from . import __version__, install_source, paths, templates
 from .errors import ReflibError
 from .fsutil import atomic_create
 from .model import Library
@@ -151,9 +151,9 @@ def topic_text(root: Path | None, stem: str, title: str | None = None) -> str:
 
 
 def default_install_spec() -> str:
-    """``reflib~=MAJOR.MINOR`` of the running reflib."""
-    major, minor = [*__version__.split("."), "0"][:2]
-    return f"reflib~={major}.{minor}"
+    """What CI passes to ``pip install`` to get the running reflib: where it was installed
+    from (see :mod:`reflib.install_source`)."""
+    return install_source.detect().spec
 
 
 def init_files(root: Path | None, site_name: str, install_spec: str | None = None

@@ -284,7 +284,16 @@ def _env(root: Path | None) -> jinja2.Environment:
     env = templates.environment(root)
     env.filters["md"] = md_escape
     env.filters["attr"] = attr
+    env.filters["command"] = command_html
     return env
+
+
+def command_html(text: str) -> str:
+    """A shell command as inline HTML code whose words never break inside (a narrow screen
+    wraps ``reflib review my-id --approve`` between words, not at a word's hyphens)."""
+    words = str(text).split(" ")
+    inner = " ".join(f'<span class="reflib-word">{html.escape(w)}</span>' for w in words)
+    return f'<code class="reflib-command">{inner}</code>'
 
 
 class RenderMemo:
@@ -389,18 +398,22 @@ class Pages:
             if res.card is not None else "",
         }
 
-    def resource_header(self, res: Resource) -> str:
-        """The header block of a resource page (inserted under a card's title)."""
+    def resource_header(self, res: Resource, shown_title: str | None = None) -> str:
+        """The header block of a resource page (inserted under a card's title): the title
+        row only when the page's heading (``shown_title``) is not the manifest's title."""
         uri = paths.site_resource_uri(res.id)
+        repeat = shown_title is not None and shown_title.strip() == res.title.strip()
         return self._memo(
-            lambda: self._render("resource_header.md.j2", **self.resource_context(res, uri)),
-            "resource_header", res.id, self._resource_inputs(res))
+            lambda: self._render("resource_header.md.j2", show_title=not repeat,
+                                 **self.resource_context(res, uri)),
+            "resource_header", res.id, repeat, self._resource_inputs(res))
 
     def resource_page(self, res: Resource) -> str:
         """The whole page of a resource that has no card."""
         uri = paths.site_resource_uri(res.id)
         return self._memo(
-            lambda: self._render("resource_page.md.j2", header=self.resource_header(res),
+            lambda: self._render("resource_page.md.j2",
+                                 header=self.resource_header(res, res.title),
                                  **self.resource_context(res, uri)),
             "resource_page", res.id, self._resource_inputs(res))
 

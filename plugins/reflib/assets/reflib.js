@@ -1,4 +1,5 @@
-/* reflib site behaviour: index filters and sorting, evidence previews.
+/* reflib site behaviour: index filters and sorting (kept in the URL), tables that stack on a
+ * phone, evidence previews.
  * Vanilla JS, no server needed (works from file://). With Material's instant navigation
  * the page content is swapped without a reload, so init runs on every document$ emission. */
 (function () {
@@ -19,6 +20,29 @@
     return values;
   }
 
+  /* The filter and sort state lives in the URL (?type=paper&q=fsync&sort=priority&order=desc),
+   * so a filtered index can be bookmarked, shared and restored with Back. */
+  function param(key) { return key === "text" ? "q" : key; }
+
+  function saveState(controls, sorting) {
+    if (!window.history || !window.history.replaceState) return;
+    var params = new URLSearchParams(window.location.search);
+    controls.forEach(function (control) {
+      var name = param(control.getAttribute("data-reflib-filter"));
+      if (control.value) params.set(name, control.value); else params.delete(name);
+    });
+    if (sorting && sorting.column) {
+      params.set("sort", sorting.column);
+      params.set("order", sorting.dir === "descending" ? "desc" : "asc");
+    } else {
+      params.delete("sort");
+      params.delete("order");
+    }
+    var query = params.toString();
+    var url = window.location.pathname + (query ? "?" + query : "") + window.location.hash;
+    window.history.replaceState(window.history.state, "", url);
+  }
+
   function initFilters(box) {
     if (box.getAttribute("data-reflib-ready")) return;
     box.setAttribute("data-reflib-ready", "1");
@@ -27,6 +51,7 @@
     var rows = Array.prototype.slice.call(index.querySelectorAll("tbody tr"));
     var controls = box.querySelectorAll("[data-reflib-filter]");
     var counter = box.querySelector("[data-reflib-count]");
+    var sorting = { column: "", dir: "ascending" };
     function apply() {
       var shown = 0;
       rows.forEach(function (row) {
@@ -48,11 +73,30 @@
       });
       if (counter) counter.textContent = shown + " of " + rows.length;
     }
+    var params = new URLSearchParams(window.location.search);
     controls.forEach(function (control) {
-      control.addEventListener("input", apply);
-      control.addEventListener("change", apply);
+      var wanted = params.get(param(control.getAttribute("data-reflib-filter")));
+      if (wanted !== null) {
+        if (control.tagName === "SELECT") {
+          var known = Array.prototype.some.call(control.options, function (o) {
+            return o.value === wanted;
+          });
+          if (known) control.value = wanted;
+        } else {
+          control.value = wanted;
+        }
+      }
+      function changed() { apply(); saveState(controls, sorting); }
+      control.addEventListener("input", changed);
+      control.addEventListener("change", changed);
     });
-    initSort(index);
+    var sorter = initSort(index, box, function (column, dir) {
+      sorting = { column: column, dir: dir };
+      saveState(controls, sorting);
+    });
+    if (params.get("sort")) {
+      sorter(params.get("sort"), params.get("order") === "desc" ? "descending" : "ascending");
+    }
     apply();
   }
 
@@ -77,30 +121,94 @@
     return 0;
   }
 
-  function initSort(table) {
-    var heads = table.querySelectorAll("thead th");
+  function columnName(th) { return th.textContent.trim().toLowerCase(); }
+
+  /* Sorting: click (or Enter on) a column header, or choose in the "Sort" menu that the
+   * filter bar gets (the headers are hidden where the table stacks, on a phone). Returns
+   * sortBy(columnName, direction). */
+  function initSort(table, box, onSort) {
+    var heads = Array.prototype.slice.call(table.querySelectorAll("thead th"));
     var body = table.querySelector("tbody");
-    heads.forEach(function (th, col) {
+    var menu = document.createElement("select");
+    menu.setAttribute("data-reflib-sort", "");
+    var none = document.createElement("option");
+    none.value = "";
+    none.textContent = "as listed";
+    menu.appendChild(none);
+    heads.forEach(function (th) {
+      [["ascending", "\u2191"], ["descending", "\u2193"]].forEach(function (d) {
+        var option = document.createElement("option");
+        option.value = columnName(th) + ":" + d[0];
+        option.textContent = th.textContent.trim() + " " + d[1];
+        menu.appendChild(option);
+      });
+    });
+    var label = document.createElement("label");
+    label.className = "reflib-sort";
+    label.appendChild(document.createTextNode("Sort "));
+    label.appendChild(menu);
+    var count = box.querySelector("[data-reflib-count]");
+    box.insertBefore(label, count);
+    var original = Array.prototype.slice.call(body.querySelectorAll("tr"));
+
+    function sortBy(column, dir) {
+      var col = heads.map(columnName).indexOf(column);
+      heads.forEach(function (other) { other.setAttribute("aria-sort", "none"); });
+      if (col < 0) {
+        original.forEach(function (row) { body.appendChild(row); });
+        menu.value = "";
+        onSort("", "ascending");
+        return;
+      }
+      heads[col].setAttribute("aria-sort", dir);
+      var keyed = original.map(function (row, i) {
+        return { row: row, key: sortKey(row.children[col] || row), i: i };
+      });
+      keyed.sort(function (x, y) {
+        var c = compare(x.key, y.key);
+        return (dir === "ascending" ? c : -c) || x.i - y.i;
+      });
+      keyed.forEach(function (k) { body.appendChild(k.row); });
+      menu.value = column + ":" + dir;
+      onSort(column, dir);
+    }
+
+    heads.forEach(function (th) {
       th.setAttribute("role", "columnheader");
       th.setAttribute("tabindex", "0");
       th.setAttribute("aria-sort", "none");
       function sort() {
-        var dir = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
-        heads.forEach(function (other) { other.setAttribute("aria-sort", "none"); });
-        th.setAttribute("aria-sort", dir);
-        var rows = Array.prototype.slice.call(body.querySelectorAll("tr"));
-        var keyed = rows.map(function (row, i) {
-          return { row: row, key: sortKey(row.children[col] || row), i: i };
-        });
-        keyed.sort(function (x, y) {
-          var c = compare(x.key, y.key);
-          return (dir === "ascending" ? c : -c) || x.i - y.i;
-        });
-        keyed.forEach(function (k) { body.appendChild(k.row); });
+        sortBy(columnName(th),
+               th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending");
       }
       th.addEventListener("click", sort);
       th.addEventListener("keydown", function (e) {
         if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); }
+      });
+    });
+    menu.addEventListener("change", function () {
+      var parts = menu.value.split(":");
+      sortBy(parts[0] || "", parts[1] || "ascending");
+    });
+    return sortBy;
+  }
+
+  /* On a phone the index and dashboard tables stack: one block per row, each cell with its
+   * column's name (from the header) before it. */
+  var STACKED = ".reflib-index table, .reflib-queue table, .reflib-problems table, " +
+    ".reflib-low-coverage table";
+
+  function labelCells(root) {
+    root.querySelectorAll(STACKED).forEach(function (table) {
+      if (table.getAttribute("data-reflib-labelled")) return;
+      table.setAttribute("data-reflib-labelled", "1");
+      var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, i) {
+          if (names[i]) cell.setAttribute("data-label", names[i]);
+        });
       });
     });
   }
@@ -148,7 +256,13 @@
     var left = Math.max(12, Math.min(r.left + window.scrollX, window.scrollX + window.innerWidth - width - 12));
     popover.style.width = width + "px";
     popover.style.left = left + "px";
-    popover.style.top = (r.bottom + window.scrollY + 6) + "px";
+    // below the link, or above it when it would leave the window there and fits above
+    var height = popover.offsetHeight;
+    var below = r.bottom + 6 + height <= window.innerHeight;
+    var above = r.top - 6 - height >= 0;
+    var top = !below && above ? r.top - 6 - height : r.bottom + 6;
+    popover.classList.toggle("reflib-popover--above", !below && above);
+    popover.style.top = (top + window.scrollY) + "px";
     link.setAttribute("aria-describedby", "reflib-popover");
   }
 
@@ -254,6 +368,7 @@
 
   function init() {
     hidePreview();
+    labelCells(document);
     document.querySelectorAll("[data-reflib-filters]").forEach(initFilters);
     initPreviews(document);
     highlightQuotes();

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from .. import paths, scaffold
+from .. import install_source, paths, scaffold
 from ._util import error
 
 HELP = "create a new library repository in DIR (mkdocs.yml, manifest, folders, CI, pre-commit)"
@@ -33,8 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", metavar="DIR", type=Path, help="folder to create (or fill)")
     parser.add_argument("--name", help="site name (default: the folder name)")
     parser.add_argument("--install", metavar="SPEC",
-                        help="what CI passes to 'pip install' (default: "
-                        f"{scaffold.default_install_spec()!r})")
+                        help="what the generated CI workflow passes to 'pip install' (default: "
+                        "where this reflib was installed from: its git URL and commit, or "
+                        "'reflib~=MAJOR.MINOR' when it came from a package index)")
     parser.add_argument("--no-git", action="store_true", help="do not run 'git init'")
     parser.add_argument("--json", action="store_true",
                         help="print what was created and kept as JSON")
@@ -56,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
               "not touching it")
         return 1
     name = args.name or target.name
-    files = scaffold.init_files(target, name, args.install)
+    source = install_source.InstallSource(args.install) if args.install else \
+        install_source.detect()
+    files = scaffold.init_files(target, name, source.spec)
     for folder in scaffold.INIT_DIRS:
         files[f"{folder}/.gitkeep"] = ""
     git = not args.no_git and shutil.which("git") is not None and not _in_git_tree(target)
@@ -78,9 +82,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"reflib: init: git init failed: {result.stderr.strip()}", file=sys.stderr)
     if args.json:
         print(json.dumps({"root": str(target), "created": sorted(created),
-                          "kept": sorted(kept), "git": git}, indent=2))
+                          "kept": sorted(kept), "git": git, "install": source.spec,
+                          "install_note": source.note or None}, indent=2))
         return 0
     print(f"created library in {target}")
+    print(f"CI installs reflib with: pip install {shlex.quote(source.spec)}")
+    if source.note:
+        print(f"reflib: init: warning: {source.note}; the workflow is "
+              ".github/workflows/library.yml (or run init with --install SPEC)", file=sys.stderr)
     print("next: add resources with 'reflib add URL|PATH' (or edit refs/manifest.yaml), "
           "then 'reflib status'", file=sys.stderr)
     return 0
