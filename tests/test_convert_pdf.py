@@ -308,3 +308,38 @@ def test_corpus_word_recall(name: str) -> None:
         pytest.skip("../shared/corpus is not present")
     body, _notes = pdf_to_markdown(path)
     assert word_recall(body, path) >= 0.99
+
+
+def test_a_sentence_cut_by_a_page_break_stays_one_paragraph(tmp_path: Path) -> None:
+    """The page marker goes inside the paragraph (on its own line, no blank lines), so the
+    page renders one paragraph, and each page's passage holds its part of the sentence;
+    a page that ends a sentence keeps the marker between paragraphs."""
+    import markdown as md
+
+    from reflib.evidence import passage_text
+    from reflib.mdscan import scan
+
+    doc = pymupdf.open()
+    first = doc.new_page()
+    first.insert_text((72, 100), "Opening paragraph of the first page ends here.", fontsize=11)
+    first.insert_text((72, 130), "The rename is durable only once the directory entry", fontsize=11)
+    second = doc.new_page()
+    second.insert_text((72, 100), "reaches the disk, which needs a directory fsync.", fontsize=11)
+    third = doc.new_page()
+    third.insert_text((72, 100), "A new paragraph starts the third page.", fontsize=11)
+    doc.save(tmp_path / "cut.pdf")
+    body, _ = pdf_to_markdown(tmp_path / "cut.pdf")
+    assert ("directory entry\n<a id=\"page-2\"></a>\nreaches the disk, which needs a "
+            "directory fsync.") in body
+    assert "fsync.\n\n<a id=\"page-3\"></a>\n\nA new paragraph" in body
+    html = md.markdown(body)
+    paragraph = next(p for p in html.split("<p>") if 'id="page-2"' in p)
+    assert "directory entry" in paragraph and "reaches the disk" in paragraph
+    lines = body.split("\n")
+    found = scan(body)
+    page1 = passage_text(lines, found, "page-1") or ""
+    page2 = passage_text(lines, found, "page-2") or ""
+    assert page1.rstrip().endswith("The rename is durable only once the directory entry")
+    assert "reaches the disk" not in page1
+    assert page2.startswith('<a id="page-2"></a>') and "reaches the disk" in page2
+    assert word_recall(body, tmp_path / "cut.pdf") == 1.0

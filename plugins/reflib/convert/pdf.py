@@ -7,7 +7,10 @@ What the body looks like, and the rules behind it:
 
 - **Page markers.** Each page starts with a line ``<a id="page-N"></a>`` (N counts physical
   pages from 1), so a citation can link to ``full.md#page-3`` and ``grep 'id="page-3"'``
-  finds the spot. When a resource has several PDFs the ids are ``<file-stem>-page-N`` and
+  finds the spot. A sentence cut by the page break stays one paragraph: the marker line then
+  sits inside it, with no blank line around it (the rendered page shows one paragraph, and
+  each page's passage holds its own part of the sentence). When a resource has several PDFs
+  the ids are ``<file-stem>-page-N`` and
   each file starts under a ``# raw/<file>.pdf`` heading. Running headers, running footers
   and page numbers are kept out of the prose but never dropped: they follow the marker on the
   same line inside an HTML comment (``<a id="page-2"></a> <!-- header: ...; footer: 2 -->``).
@@ -323,11 +326,9 @@ def _convert_file(path: Path, shown: str, prefix: str) -> tuple[str, list[str], 
     titles = {_key(t) for _lvl, t, *_r in toc} | ({_key(meta_title)} if meta_title else set())
     _mark_chrome(pages, titles - {""})
     ctx = _context(pages, toc, prefix)
-    parts: list[str] = []
-    for page in pages:
-        parts.append(_render_page(page, tables.get(page.number, []), ctx))
+    rendered = [_render_page(page, tables.get(page.number, []), ctx) for page in pages]
     notes = _document_notes(pages, toc, ctx)
-    return "\n\n".join(p for p in parts if p) + "\n", notes, ctx.title or meta_title
+    return _join_pages(rendered) + "\n", notes, ctx.title or meta_title
 
 
 def _read_page_checked(doc: pymupdf.Document, number: int, shown: str) -> PageText:
@@ -1168,8 +1169,42 @@ def _page_marker(page: PageText, prefix: str) -> str:
     return f"{marker} <!-- {comment} -->"
 
 
-def _render_page(page: PageText, tables: list[TableItem], ctx: DocContext) -> str:
-    """Markdown of one page, from its marker to its last block; records the page's notes."""
+_SENTENCE_END = re.compile(r"""[.!?:;]["'”’)\]]*$""")
+
+
+def _carried_over(last: Block | None, first: Block | None) -> bool:
+    """Whether the first block of a page carries on the paragraph that ends the previous
+    page (a sentence cut by the page break): both are prose paragraphs (not list items) and
+    the earlier one does not end a sentence."""
+    if last is None or first is None or last.kind != "para" or first.kind != "para":
+        return False
+    if _BULLET.match(last.text) or _BULLET.match(first.text):
+        return False
+    return not _SENTENCE_END.search(last.text.rstrip())
+
+
+def _join_pages(rendered: list[tuple[str, list[Block], list[str]]]) -> str:
+    """The pages' markdown, each from its marker. A paragraph cut by a page break stays one
+    paragraph: the marker goes on a line of its own inside it (no blank line around it), so
+    the rendered page shows one paragraph with the page's anchor in it, and each page's
+    passage still holds its own part of the sentence."""
+    pieces: list[str] = []
+    last: Block | None = None
+    for marker, blocks, texts in rendered:
+        if pieces and blocks and _carried_over(last, blocks[0]):
+            pieces[-1] = f"{pieces[-1]}\n{marker}\n{texts[0]}"
+            pieces.extend(texts[1:])
+        else:
+            pieces.append(marker)
+            pieces.extend(texts)
+        if blocks:
+            last = blocks[-1]
+    return "\n\n".join(p for p in pieces if p)
+
+
+def _render_page(page: PageText, tables: list[TableItem], ctx: DocContext
+                 ) -> tuple[str, list[Block], list[str]]:
+    """One page: its marker, its blocks and their markdown; records the page's notes."""
     items: list[Item] = [*page.lines, *tables]
     ordered = merge_fragments(reading_order(items))
     blocks = build_blocks(ordered, ctx)
@@ -1182,9 +1217,7 @@ def _render_page(page: PageText, tables: list[TableItem], ctx: DocContext) -> st
             if block.level == 1 and ctx.title is None:
                 ctx.title = block.text
     _page_notes(page, blocks, tables)
-    out = [_page_marker(page, ctx.anchor_prefix)]
-    out.extend(_render_block(b) for b in blocks)
-    return "\n\n".join(out)
+    return _page_marker(page, ctx.anchor_prefix), blocks, [_render_block(b) for b in blocks]
 
 
 def _page_notes(page: PageText, blocks: list[Block], tables: list[TableItem]) -> None:
