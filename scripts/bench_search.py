@@ -14,7 +14,11 @@ section (page and anchor) gives the reciprocal rank (0 when it is not among the 
 ``--depth`` results). The mean reciprocal rank of each site is printed side by side, with
 the queries where reflib does worse.
 
-    python scripts/bench_search.py [--generated 60] [--queries 20] [--depth 20]
+The generated library is searched again with its pages cut at fewer heading levels (the
+plugin's ``search_records`` budget set so that pages are cut at ``h2`` only, or not at all:
+what a large library gets), ``--cuts``.
+
+    python scripts/bench_search.py [--generated 60] [--queries 20] [--depth 20] [--cuts 2,1]
 """
 
 from __future__ import annotations
@@ -84,11 +88,28 @@ def plain_site(lib: Path, out: Path) -> Path:
 
 
 def build(project: Path, site: Path) -> None:
+    """Build the project (a folder with ``mkdocs.yml``, or a config file) into ``site``."""
+    config = project if project.is_file() else project / "mkdocs.yml"
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f",
-                           str(project / "mkdocs.yml"), "-d", str(site)],
-                          capture_output=True, text=True, cwd=project)
+                           str(config), "-d", str(site)],
+                          capture_output=True, text=True, cwd=config.parent)
     if proc.returncode != 0:
         raise SystemExit(f"build of {project} failed:\n{proc.stderr[-3000:]}")
+
+
+def with_cut(lib: Path, cut: int, default_site: Path) -> Path:
+    """``lib`` with a ``mkdocs.yml`` whose ``search_records`` budget makes the plugin cut
+    pages at ``h2``-``h<cut>`` (1: whole pages): the pages it builds (counted in
+    ``default_site``) and the headings down to that level."""
+    from reflib.model import load
+
+    pages = sum(1 for _ in default_site.rglob("index.html"))
+    levels = [h.level for doc in load(lib).documents.values() for h in doc.headings]
+    budget = pages + sum(1 for level in levels if 2 <= level <= cut)
+    config = lib / f"mkdocs-cut-{cut}.yml"
+    config.write_text((lib / "mkdocs.yml").read_text().replace(
+        "  - reflib\n", f"  - reflib:\n      search_records: {budget}\n"))
+    return config
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -123,8 +144,8 @@ def _settle(page, query: str) -> None:  # type: ignore[no-untyped-def]
         const message = document.querySelector('.reflib-search .pagefind-ui__message');
         if (!message || !message.innerText.includes(query)) return false;
         const shown = document.querySelectorAll('.reflib-search .pagefind-ui__result').length;
-        const linked = document.querySelectorAll(
-            '.reflib-search .pagefind-ui__result-link[href]').length;
+        const linked = document.querySelectorAll('.reflib-search .pagefind-ui__result-inner'
+            + ' > .pagefind-ui__result-title .pagefind-ui__result-link[href]').length;
         return shown > 0 && shown === linked; }""", arg=query, timeout=15000)
     page.wait_for_timeout(200)
 
@@ -141,6 +162,7 @@ def reflib_results(page, base: str, query: str, depth: int) -> list[tuple[str, s
         return []
     _settle(page, query)
     links: list[str] = []
+    # in the order a reader sees them: each result, then its sub-results
     for _ in range(10):
         links = page.evaluate("""() => Array.from(document.querySelectorAll(
             '.reflib-search .pagefind-ui__result-link')).map(a => a.href)""")
@@ -196,11 +218,16 @@ def generated_queries(lib: Path, n: int, seed: int = 3) -> list[Query]:
     return [Query(re.sub(r"^\d+\s+", "", h.text), rid, h.anchor) for rid, h in picked]
 
 
-def run_set(name: str, lib: Path, queries: list[Query], depth: int, work: Path) -> None:
+def run_set(name: str, lib: Path, queries: list[Query], depth: int, work: Path,
+            reflib_site: Path | None = None) -> None:
+    """Search the reflib site of ``lib`` (built now unless ``reflib_site`` is given) and a
+    plain Material site of the same markdown with ``queries``; print both MRRs."""
     from playwright.sync_api import sync_playwright
 
-    reflib_site, plain_built = work / f"{name}-reflib", work / f"{name}-plain"
-    build(lib, reflib_site)
+    plain_built = work / f"{name}-plain"
+    if reflib_site is None:
+        reflib_site = work / f"{name}-reflib"
+        build(lib, reflib_site)
     build(plain_site(lib, work / f"{name}-plain-project"), plain_built)
     rows = []
     with serve(reflib_site) as ours, serve(plain_built) as plain, sync_playwright() as p:
@@ -228,6 +255,9 @@ def main() -> int:
                         help="resources of the generated library (0: skip it)")
     parser.add_argument("--queries", type=int, default=20, help="queries on the generated one")
     parser.add_argument("--depth", type=int, default=20, help="results looked at per query")
+    parser.add_argument("--cuts", default="2,1",
+                        help="heading levels the generated library is also cut at (1: whole "
+                             "pages; '' for none)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="reflib-bench-search-"))
     try:
@@ -239,8 +269,13 @@ def main() -> int:
             (lib / "mkdocs.yml").write_text(
                 "site_name: generated\ndocs_dir: refs\ntheme:\n  name: material\n"
                 "plugins:\n  - reflib\n")
-            run_set("generated library", lib, generated_queries(lib, args.queries),
-                    args.depth, work)
+            queries = generated_queries(lib, args.queries)
+            run_set("generated library", lib, queries, args.depth, work)
+            for cut in [int(c) for c in args.cuts.split(",") if c.strip()]:
+                site = work / f"generated-cut-{cut}"
+                build(with_cut(lib, cut, work / "generated library-reflib"), site)
+                run_set(f"generated library cut at {'whole pages' if cut == 1 else f'h{cut}'}",
+                        lib, queries, args.depth, work, site)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

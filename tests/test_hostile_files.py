@@ -353,3 +353,49 @@ def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
         alive = [p for p in children if Path(f"/proc/{p}").exists() and
                  "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
     assert alive == [], "workers kept running after their parent was killed"
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="Linux parent-death signal")
+def test_render_workers_end_when_the_build_is_killed(tmp_path: Path) -> None:
+    """A killed ``mkdocs build`` (or ``serve``) leaves no rendering worker behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from libfactory import make_library
+    from sitebuild import SMALLEST_CONFIG
+
+    root = make_library(tmp_path / "lib")
+    (root / "mkdocs.yml").write_text(SMALLEST_CONFIG.replace(
+        "  - reflib", "  - reflib:\n      workers: 2\n      search: none"))
+    full = root / "sources/alpha/full.md"
+    full.write_text(full.read_text() + "".join(
+        f"\n## Part {i}\n\n" + "A long paragraph of words to render. " * 400 + "\n"
+        for i in range(400)))
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def workers() -> list[int]:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)],
+                             capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    deadline = time.monotonic() + 60
+    while len(workers()) < 2:
+        assert proc.poll() is None, "the build ended before its workers started"
+        assert time.monotonic() < deadline, "workers did not start"
+        time.sleep(0.05)
+    children = workers()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    alive = children
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in children if Path(f"/proc/{p}").exists() and
+                 "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
+    described = {p: Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ")[:200]
+                 for p in alive if Path(f"/proc/{p}").exists()}
+    assert alive == [], f"render workers kept running after the build was killed: {described}"

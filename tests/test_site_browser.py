@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+
+from browsersite import serve_folder
+from sitebuild import SMALLEST_CONFIG, build
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +83,9 @@ def test_quoted_evidence_is_highlighted_in_preview_and_cited_page(site_url: str,
     page.close()
 
 
-RESULTS = """() => Array.from(document.querySelectorAll('.reflib-search .pagefind-ui__result-link'))
+TOP = ".pagefind-ui__result-inner > .pagefind-ui__result-title .pagefind-ui__result-link"
+"""The link of each result (not of its sub-results)."""
+RESULTS = f"""() => Array.from(document.querySelectorAll('.reflib-search {TOP}'))
     .map(a => [a.innerText, a.getAttribute('href')])"""
 
 
@@ -93,8 +99,7 @@ def _search(page: object, query: str, at_least: int = 1) -> list[list[str]]:
         const message = document.querySelector('.reflib-search .pagefind-ui__message');
         if (!message || !message.innerText.includes({json.dumps(query)})) return false;
         const shown = document.querySelectorAll('.reflib-search .pagefind-ui__result').length;
-        const linked = document.querySelectorAll(
-            '.reflib-search .pagefind-ui__result-link[href]').length;
+        const linked = document.querySelectorAll('.reflib-search {TOP}[href]').length;
         return shown >= {at_least} && shown === linked; }}""",  # type: ignore[attr-defined]
         timeout=10000)
     return page.evaluate(RESULTS)  # type: ignore[attr-defined,no-any-return]
@@ -153,3 +158,55 @@ def test_search_dialog_on_a_phone(site_url: str, browser: object) -> None:
     panel = page.locator(".reflib-search__panel").bounding_box()
     assert panel is not None and panel["x"] >= 0 and panel["x"] + panel["width"] <= 390
     page.close()
+
+
+def test_sections_beyond_the_record_budget_are_sub_results(tmp_path: Path,
+                                                           browser: object) -> None:
+    """With fewer records allowed than the library has headings, pages are cut at h2 only
+    (or not at all): the best-matching heading inside a record is the result, linked to the
+    heading in the page, and the record's own section is listed under it."""
+    from libfactory import make_library
+    from reflib import model
+
+    root = make_library(tmp_path / "lib")
+    full = root / "sources/alpha/full.md"
+    full.write_text(full.read_text().replace(
+        "Alpha introduces the idea.\n",
+        "Alpha introduces the idea.\n\n### 1.1 Zanzibar pipelines\n\nQuokka scheduling.\n"))
+    counted = build(root, SMALLEST_CONFIG.replace("  - reflib\n",
+                                                  "  - reflib:\n      search: none\n"))
+    assert counted.returncode == 0, counted.log
+    pages = sum(1 for _ in counted.site.rglob("index.html"))
+    levels = [h.level for doc in model.load(root).documents.values() for h in doc.headings]
+    assert levels.count(3) >= 1
+    for budget, cut in ((pages + levels.count(2), "h2 sections"), (1, "whole pages")):
+        result = build(root, SMALLEST_CONFIG.replace(
+            "  - reflib\n", f"  - reflib:\n      search_records: {budget}\n"))
+        assert result.returncode == 0, result.log
+        assert f"search records are {cut}" in result.log
+        with serve_folder(result.site) as url:
+            page = browser.new_page()  # type: ignore[attr-defined]
+            errors: list[str] = []
+            page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+            page.goto(url)
+            page.click(".md-header .reflib-search-button")
+            results = _search(page, "quokka")
+            assert results[0][0] == "1.1 Zanzibar pipelines — Alpha: a paper · full text", \
+                (cut, results)
+            assert results[0][1].endswith("/sources/alpha/#11-zanzibar-pipelines"), results
+            if cut == "h2 sections":
+                sub = page.locator(".reflib-search .pagefind-ui__result-nested a").first
+                sub.wait_for(state="visible", timeout=5000)
+                assert sub.inner_text() == "1 Introduction"
+                assert sub.get_attribute("href").endswith(  # type: ignore[union-attr]
+                    "/sources/alpha/#1-introduction")
+            # a query matching the section's own text: the section is the result
+            _search(page, "introduces")
+            page.wait_for_function(f"""() => {{
+                const a = document.querySelector('.reflib-search {TOP}');
+                return a && a.innerText.startsWith("1 Introduction — "); }}""",
+                timeout=10000)
+            page.locator(".reflib-search a.pagefind-ui__result-link").first.click()
+            page.wait_for_url("**/sources/alpha/**", timeout=10000)
+            assert not errors, errors
+            page.close()

@@ -346,6 +346,26 @@ def test_sections_cut_at_top_level_headings_only() -> None:
     assert parts[2][2].endswith("<h2>No id</h2><p>three</p>")
 
 
+def test_sections_cut_down_to_a_depth() -> None:
+    fragment = ('<p>intro</p><h2 id="a">A</h2><p>one</p><h3 id="b">B</h3><p>two</p>'
+                '<h4 id="c">C</h4><p>three</p><h2 id="d">D</h2><p>four</p>')
+    assert [a for a, _, _ in pagefind_index.split_sections(fragment, 3)] == ["", "a", "b", "d"]
+    two = pagefind_index.split_sections(fragment, 2)
+    assert [a for a, _, _ in two] == ["", "a", "d"]
+    assert 'id="b"' in two[1][2] and 'id="c"' in two[1][2]
+    assert pagefind_index.split_sections(fragment, 1) == [("", "", fragment)]
+
+
+@pytest.mark.parametrize(("budget", "depth"), [
+    (10**6, 6), (10 + 3 + 20 + 40 + 1, 6), (10 + 3 + 20 + 40, 4), (10 + 3 + 20 + 39, 3),
+    (10 + 3 + 20, 3), (10 + 3 + 19, 2), (10 + 3, 2), (12, 1), (0, 1)])
+def test_section_depth_stays_within_the_budget(budget: int, depth: int) -> None:
+    # 10 pages; 3 h2, 20 h3, 40 h4, 1 h5, no h6 (h5 fits: so does h6); h1 (titles) and
+    # h7+ do not count
+    levels = [1] * 10 + [2] * 3 + [3] * 20 + [4] * 40 + [5] + [7] * 100
+    assert pagefind_index.section_depth(iter(levels), 10, budget) == depth
+
+
 def test_documents_of_a_page() -> None:
     body = pagefind_index.wrap('<h1 id="t">Title</h1><p>intro</p><h2 id="s">S</h2><p>x</p>',
                                [("kind", "card")], [("resource", "r")])

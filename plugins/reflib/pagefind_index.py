@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -137,6 +138,10 @@ def _head(output: str, content: str) -> tuple[str, str]:
 
 _SECTION_HEADING = re.compile(r'<h([2-6])\b[^>]*?\bid="([^"]+)"[^>]*>(.*?)</h\1>',
                               re.IGNORECASE | re.DOTALL)
+RECORD_COST = 50_000
+"""About what one more Pagefind record costs its indexer in memory, in bytes (measured with
+Pagefind 1.4: a 300-resource library of 100 KB full texts indexed as 550 page records peaks
+at 357 MB, as 15,829 section records at 1,120 MB)."""
 _CONTAINER = re.compile(
     r"<(/?)(?:div|details|blockquote|section|article|aside|ul|ol|dl|table|figure|li|dd)\b",
     re.IGNORECASE)
@@ -147,20 +152,40 @@ SECTION_SUFFIX = ".reflib-section-"
 """Section documents of the page ``a/index.html`` are ``a/index.reflib-section-N.html``."""
 
 
-def split_sections(fragment: str) -> list[tuple[str, str, str]]:
-    """``fragment`` cut before each top-level heading (``h2`` to ``h6``: the ``h1`` is the
-    page's title) that has an id: ``(anchor, heading text, html)`` per part, the first with
-    an empty anchor (what precedes the first heading). Headings inside a container (an admonition, a list, a table) stay in their
-    section. Expects serialized HTML as Python-Markdown and nh3 write it."""
+def section_depth(levels: Iterable[int], pages: int, budget: int) -> int:
+    """The deepest heading level (6 down to 2) at which pages are cut into sections when the
+    whole index may hold ``budget`` records: ``levels`` are the levels of the headings of
+    the indexed pages (an upper bound of the cuts), ``pages`` how many pages there are (one
+    record each before their first heading). 1 when even ``h2`` cuts would exceed the
+    budget: whole pages, their sections as sub-results."""
+    counts = Counter(level for level in levels if 2 <= level <= 6)
+    records = pages
+    depth = 1
+    for level in range(2, 7):
+        records += counts[level]
+        if records > budget:
+            break
+        depth = level
+    return depth
+
+
+def split_sections(fragment: str, depth: int = 6) -> list[tuple[str, str, str]]:
+    """``fragment`` cut before each top-level heading from ``h2`` (the ``h1`` is the page's
+    title) to ``h<depth>`` that has an id: ``(anchor, heading text, html)`` per part, the
+    first with an empty anchor (what precedes the first heading). Headings inside a
+    container (an admonition, a list, a table) and deeper ones stay in their section.
+    Expects serialized HTML as Python-Markdown and nh3 write it."""
     parts: list[tuple[str, str, str]] = []
-    depth = 0
-    pos = 0  # where the container depth was counted up to
+    nesting = 0
+    pos = 0  # where the container nesting was counted up to
     start, anchor, title = 0, "", ""
     for match in _SECTION_HEADING.finditer(fragment):
+        if int(match.group(1)) > depth:
+            continue
         for tag in _CONTAINER.finditer(fragment, pos, match.start()):
-            depth += -1 if tag.group(1) else 1
+            nesting += -1 if tag.group(1) else 1
         pos = match.start()
-        if depth > 0:
+        if nesting > 0:
             continue
         parts.append((anchor, title, fragment[start:match.start()]))
         start, anchor = match.start(), match.group(2)
@@ -169,11 +194,12 @@ def split_sections(fragment: str) -> list[tuple[str, str, str]]:
     return parts
 
 
-def documents(output: str, content: str, page_url: str, page_title: str) -> list[str]:
+def documents(output: str, content: str, page_url: str, page_title: str,
+              depth: int = 6) -> list[str]:
     """The documents Pagefind indexes for a written page: one per section (the page cut at
-    its headings, :func:`split_sections`), so that a query finds the section that answers
-    it, ranked on that section's text alone, rather than a long page with the answer
-    somewhere in it. The first document is the page's start (its title and what precedes
+    its headings down to ``h<depth>``, :func:`split_sections`), so that a query finds the
+    section that answers it, ranked on that section's text alone, rather than a long page
+    with the answer somewhere in it. The first document is the page's start (its title and what precedes
     the first heading), as :func:`document` would give it; each further one holds a
     section with the page's filters and metadata, the page's title (``title``), the
     section's heading (``section``) and metadata that take the result to the section
@@ -187,7 +213,7 @@ def documents(output: str, content: str, page_url: str, page_title: str) -> list
     assert wrapper is not None
     prefix = content[:wrapper.end()]
     fragment = content[wrapper.end():-len("</div>")]
-    parts = split_sections(fragment)
+    parts = split_sections(fragment, depth)
     first = parts[0][2]
     docs = [f"{head}{heading}{prefix}{first}</div></body></html>\n"]
     where = "".join(f'<span data-pagefind-meta="{key}:{html.escape(plain_label(value), quote=True)}">'

@@ -135,6 +135,19 @@ class ReflibConfig(base.Config):
     search, with full texts excluded from it (its single index would hold every full text).
     ``none``: no search."""
 
+    search_sections = c.Type(bool, default=True)
+    """With Pagefind: index each section of a page (cut at its ``h2``-``h6`` headings) as a
+    result of its own, so a lookup finds the section rather than a long page; the sections
+    below the cut show as sub-results. ``false`` indexes whole pages (results grouped per
+    page, the sections as sub-results)."""
+
+    search_records = c.Type(int, default=6000)
+    """With ``search_sections``: the most records the Pagefind index may hold. Each costs
+    the indexer about 50 KB of memory, so when the library's headings would make more, pages
+    are cut at fewer levels (``h2``-``h3``, ..., only ``h2``, then whole pages; an info
+    message says which). The default keeps the indexer within about 300 MB of what whole
+    pages need."""
+
     nav_cache = c.Type(bool, default=True)
     """Render each item of Material's navigation once per distinct output instead of once
     per page: an item whose section does not hold the current page renders alike on every
@@ -185,6 +198,8 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.output_cache = OutputCache()
         self.indexer = pf.Indexer()
         self.search_input = pf.SearchInput()
+        self._section_depth = 6
+        self._logged_depth = 6
         self._lib_signature: str | None = None
         self._findings: list[check.Finding] = []
         self._flags: dict[str, Problems] = {}
@@ -389,11 +404,28 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.page_cache.retain({f.src_uri for f in files.documentation_pages()})
         self._raw_copied = raw_copied
         self._deferred = {}
+        self._section_depth = self._search_depth(lib, files)
         workers = renderpool.workers_for(self.config.workers, sum(
             doc.path.stat().st_size for doc in lib.fulltexts.values() if doc.path.is_file()))
         self.render_pool.begin(self._global_key, renderpool.context_for(config, files, self)
                                if workers > 1 else None, workers)
         return files
+
+    def _search_depth(self, lib: Library, files: Files) -> int:
+        """The heading level down to which indexed pages are cut into search records (1:
+        whole pages), within the ``search_records`` budget."""
+        if self.config.search != "pagefind" or not self.config.search_sections:
+            return 1
+        depth = pf.section_depth(
+            (h.level for doc in lib.documents.values() for h in doc.headings),
+            len(files.documentation_pages()), self.config.search_records)
+        if depth != self._logged_depth and depth < 6:
+            cut = "whole pages" if depth == 1 else "h2 sections" if depth == 2 \
+                else f"h2-h{depth} sections"
+            log.info(f"reflib: search records are {cut}, within search_records: "
+                     f"{self.config.search_records} (deeper sections show as sub-results)")
+        self._logged_depth = depth
+        return depth
 
     def _drop_outside(self, files: Files, docs: Path, root: Path) -> None:
         """Leave out every file of the docs folder that is a symbolic link to a place outside
@@ -783,8 +815,11 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                       errors="replace") as f:
                 output = f.read(65536)
         assert page.content is not None
-        self.search_input.add(dest, pf.documents(output, page.content, page.url,
-                                                    page.title or ""))
+        if self._section_depth > 1:
+            self.search_input.add(dest, pf.documents(output, page.content, page.url,
+                                                        page.title or "", self._section_depth))
+        else:
+            self.search_input.add(dest, pf.document(output, page.content))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self._strict and self._warnings:

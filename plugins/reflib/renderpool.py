@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
 
+from .workers import die_with_parent
+
 log = logging.getLogger("mkdocs.plugins.reflib")
 
 SELF = "__reflib_extension__"
@@ -227,7 +229,8 @@ class RenderPool:
         try:
             if self.executor is None:
                 self.executor = concurrent.futures.ProcessPoolExecutor(
-                    self.workers, mp_context=multiprocessing.get_context("spawn"))
+                    self.workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=die_with_parent, initargs=(os.getpid(),))
             future = self.executor.submit(render, Task(self.token, self.context, src_uri,
                                                        markdown, fulltext_id, backlinks))
         except Exception as exc:

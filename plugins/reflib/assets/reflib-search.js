@@ -45,28 +45,74 @@
     return String(text == null ? "" : text).replace(/</g, "\u2039").replace(/>/g, "\u203a");
   }
 
+  /* How well a sub-result matches: the summed scores of the query's words in it. */
+  function score(sub) {
+    return (sub.weighted_locations || []).reduce(function (sum, w) {
+      return sum + (w.balanced_score || 0);
+    }, 0);
+  }
+
   /* One result per section (the build cuts pages at their headings): its title is "heading
-   * — resource · kind", and its link goes to the heading. Pagefind's UI may hand the same
-   * (already processed) result in again when it shows more results: that must change
-   * nothing. */
+   * — resource · kind", and its link goes to the heading. When the build cut at fewer levels
+   * (or none: whole pages), the headings inside a record are Pagefind's sub-results: the one
+   * that matches best becomes the result (title, link and excerpt), the others stay under
+   * it, linked into the page. Pagefind's UI may hand the same (already processed) result in
+   * again when it shows more results: that must change nothing; a later query may hand in
+   * the same object with its own sub-results. */
   function processResult(result) {
-    var meta = result.meta || {};
+    // Pagefind keeps one object per record across queries and gives it each query's
+    // sub-results: processed is when they are still the ones set here
+    if (result.reflibSubs && result.sub_results === result.reflibSubs) return result;
+    var meta = result.reflibMeta || result.meta || {};
+    result.reflibMeta = meta;
     var where = meta.title;
     if (meta.resource_title && meta.kind && meta.kind !== "topic") {
       where = meta.resource_title + " · " + meta.kind;
     }
-    var out = { title: plain(meta.section ? meta.section + " — " + where : where),
-                image: meta.image };
+    var all = result.sub_results || [];
+    // a sub-result for the page's title heading says nothing the result does not
+    var subs = all.filter(function (sub) {
+      return sub.anchor && sub.anchor.id && String(sub.anchor.element).toLowerCase() !== "h1";
+    });
+    // what precedes the first heading (or the title's part): the page itself
+    var start = all.filter(function (sub) { return subs.indexOf(sub) < 0; });
+    var section = meta.section, url = meta.url, own = null;
     if (meta.page != null && meta.anchor) {
-      var target = new URL(meta.page, root);
-      target.hash = meta.anchor;
-      out.url = target.pathname + target.search + target.hash;
-    } else if (meta.url) {
-      out.url = meta.url;
+      var link = function (anchor) {
+        var target = new URL(meta.page, root);
+        target.hash = anchor;
+        return target.pathname + target.search + target.hash;
+      };
+      // Pagefind links them into the section's own document: take them to the page
+      subs.forEach(function (sub) { sub.url = link(sub.anchor.id); });
+      own = subs.filter(function (sub) { return sub.anchor.id === meta.anchor; })[0] ||
+        { title: section, url: link(meta.anchor), excerpt: result.excerpt,
+          weighted_locations: [] };
+      own.title = section;
+      subs = subs.filter(function (sub) { return sub !== own; });
+      url = own.url;
     }
+    var best = subs.length ? subs.reduce(function (a, b) { return score(b) > score(a) ? b : a; })
+      : null;
+    if (best && !url) {
+      // a whole page: its best section is the result, unless its start matches better;
+      // the other sections stay under it
+      if (start.some(function (sub) { return score(sub) >= score(best); })) best = null;
+    } else if (!best || !own || score(best) <= score(own)) {
+      best = null;
+    }
+    if (best) {
+      subs = subs.filter(function (sub) { return sub !== best; });
+      if (own) subs.unshift(own);
+      section = best.title;
+      url = best.url;
+      if (best.excerpt) result.excerpt = best.excerpt;
+    }
+    subs.forEach(function (sub) { sub.title = plain(sub.title); });
     // the title says it all: show no metadata tags under each result
-    result.meta = out;
-    result.sub_results = [];
+    result.meta = { title: plain(section ? section + " — " + where : where), image: meta.image,
+                    url: url };
+    result.sub_results = result.reflibSubs = subs;
     return result;
   }
 
@@ -105,7 +151,7 @@
           element: "#reflib-search-ui",
           bundlePath: bundle.pathname,
           baseUrl: root.pathname,
-          showSubResults: false,
+          showSubResults: true,
           showImages: false,
           resetStyles: true,
           pageSize: 8,

@@ -36,6 +36,7 @@ from ..errors import ReflibError
 from ..fsutil import atomic_write
 from ..paths import MANIFEST, fulltext_rel
 from ..schema import LOW_COVERAGE
+from ..workers import die_with_parent
 
 HELP = "convert raw artifacts to sources/<id>/full.md (Tier 2) and set the status converted"
 
@@ -214,20 +215,6 @@ def _worker(root: Path, entry: dict[str, Any], force: bool, by: str | None,
                             seconds=seconds or None)
 
 
-def _die_with_parent() -> None:
-    """Worker initializer: a worker ends when the parent process dies (killed ``reflib
-    convert`` leaves no worker writing files behind). Linux only; elsewhere a no-op."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-
-
 class StatusBatch:
     """Outcomes whose manifest status is still to be set: written together every
     :data:`BATCH_SIZE` results or :data:`BATCH_SECONDS`, and at the end, so a crash loses at
@@ -274,7 +261,7 @@ def run_parallel(root: Path, entries: list[dict[str, Any]], force: bool, by: str
     outcomes: dict[str, Outcome] = {}
     batch = StatusBatch(root, report)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                             initializer=_die_with_parent) as pool:
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         futures: dict[Future[Outcome], str] = {
             pool.submit(_worker, root, entry, force, by, seconds): str(entry.get("id"))
             for entry in entries
