@@ -8,6 +8,8 @@ run, each beside the baseline measured in the same run:
 * full build time and peak memory: the resident memory of a fresh ``mkdocs build`` and all
   its processes at once (render workers, Pagefind's indexer), sampled every 50 ms, and the
   largest single process;
+* a warm build: the same library built again in a fresh process (the on-disk cache and the
+  previous site folder), and once more with the site folder deleted (the cache alone);
 * rebuild after editing one card, in-process as ``mkdocs serve`` does it (the config loaded
   again, the same plugin instance; the median of three edits), split into the time in
   reflib's event handlers and the rest (MkDocs and the theme), against a plain full build;
@@ -296,6 +298,15 @@ def run_size(work: Path, n: int, size_kb: int) -> None:
           f"(largest process {ours_rss / 1024:.0f} MB)  (exit {orc})", flush=True)
     print(f"  ratio build time {ours_s / plain_s:.2f}, peak memory {ours_all / plain_all:.2f}"
           f"  (target: time <= 1, memory < 2 GB; peak: all processes at once)", flush=True)
+    warm_s, _, warm_all, wrc = measure([sys.executable, "-m", "mkdocs", "build", "-q"], lib)
+    print(f"reflib warm build (the same library again, a fresh process): {warm_s:8.1f} s  peak "
+          f"{warm_all / 1024:7.0f} MB (exit {wrc}); ratio to the cold build "
+          f"{warm_s / ours_s:.2f}  (target <= 0.33)", flush=True)
+    shutil.rmtree(lib / "site")
+    cached_s, _, _, crc2 = measure([sys.executable, "-m", "mkdocs", "build", "-q"], lib)
+    print(f"reflib build from the on-disk cache alone (no site folder, as CI restoring "
+          f".cache/): {cached_s:.1f} s (exit {crc2}); ratio to the cold build "
+          f"{cached_s / ours_s:.2f}", flush=True)
 
     r = rebuild(lib)
     print(f"serve rebuild after editing one card: {r['rebuild']:.2f} s, median of 3 "

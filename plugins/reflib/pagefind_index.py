@@ -33,6 +33,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from .errors import ReflibError
 
@@ -234,7 +235,9 @@ class SearchInput:
     One build: :meth:`begin`, then :meth:`add` (or :meth:`keep`, for a page whose written
     output is the previous build's) for every indexed page, then :meth:`finish`, which
     removes the documents of pages that are gone. Files are written only when their text
-    changed, so a rebuild under ``mkdocs serve`` writes a handful.
+    changed, so a rebuild under ``mkdocs serve`` writes a handful, and :attr:`dirty` says
+    whether any was since the last index run. :meth:`state` and :meth:`adopt` carry the
+    folder over to a later process (a warm start).
     """
 
     def __init__(self) -> None:
@@ -244,17 +247,54 @@ class SearchInput:
         self._seen: set[str] = set()
         self.documents = 0
         """How many documents the folder holds (after :meth:`finish`)."""
+        self.dirty = True
+        """Whether a document was written or removed since the caller last said the folder
+        was indexed (:meth:`indexed`)."""
 
-    def begin(self) -> Path:
-        """Start a build; returns the folder (a new temporary one the first time)."""
+    def begin(self, parent: Path | None = None) -> Path:
+        """Start a build; returns the folder (a new temporary one the first time, in
+        ``parent`` when given)."""
         if self.folder is None or not self.folder.is_dir():
-            self.folder = Path(tempfile.mkdtemp(prefix="reflib-pagefind-"))
+            if parent is not None:
+                parent.mkdir(parents=True, exist_ok=True)
+            self.folder = Path(tempfile.mkdtemp(prefix="reflib-pagefind-", dir=parent))
             self._digests = {}
             self._files = {}
             # also when the build stops early or serve ends without the shutdown event
             atexit.register(shutil.rmtree, self.folder, True)
+            self.dirty = True
         self._seen = set()
         return self.folder
+
+    def state(self) -> dict[str, Any]:
+        """What :meth:`adopt` needs to take the folder over (JSON data)."""
+        return {"files": self._files, "digests": {k: v.hex() for k, v in self._digests.items()}}
+
+    def adopt(self, folder: Path, state: Any) -> bool:
+        """Take over ``folder``, written by another process whose :meth:`state` was
+        ``state``; False (nothing taken) when ``state`` does not describe a folder."""
+        try:
+            files = {str(k): [str(n) for n in v] for k, v in state["files"].items()}
+            digests = {str(k): bytes.fromhex(v) for k, v in state["digests"].items()}
+        except (TypeError, KeyError, ValueError, AttributeError):
+            return False
+        if not folder.is_dir():
+            return False
+        self.folder, self._files, self._digests = folder, files, digests
+        self.dirty = False
+        atexit.register(shutil.rmtree, folder, True)
+        return True
+
+    def detach(self) -> None:
+        """Forget the folder without deleting it (another process takes it over)."""
+        self.folder = None
+        self._digests = {}
+        self._files = {}
+        self.dirty = True
+
+    def indexed(self) -> None:
+        """Say that an index was made of the folder as it is now."""
+        self.dirty = False
 
     @staticmethod
     def names(dest_uri: str, count: int) -> list[str]:
@@ -272,6 +312,7 @@ class SearchInput:
         for name in self._files.get(dest_uri, [])[len(names):]:
             self._digests.pop(name, None)
             (self.folder / name).unlink(missing_ok=True)
+            self.dirty = True
         self._files[dest_uri] = names
         for name, text in zip(names, texts, strict=True):
             digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
@@ -282,6 +323,7 @@ class SearchInput:
             # a scratch copy, read only by Pagefind, which is not running now: no fsync
             target.write_text(text, encoding="utf-8")
             self._digests[name] = digest
+            self.dirty = True
 
     def keep(self, dest_uri: str) -> bool:
         """Keep the page's documents from the previous build; False when there are none."""
@@ -295,6 +337,7 @@ class SearchInput:
         the folder holds (:attr:`documents`: how many documents)."""
         assert self.folder is not None, "begin() first"
         for dest_uri in set(self._files) - self._seen:
+            self.dirty = True
             for name in self._files.pop(dest_uri):
                 self._digests.pop(name, None)
                 (self.folder / name).unlink(missing_ok=True)
@@ -308,6 +351,7 @@ class SearchInput:
         self.folder = None
         self._digests = {}
         self._files = {}
+        self.dirty = True
 
 
 class Indexer:

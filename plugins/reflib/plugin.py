@@ -47,7 +47,7 @@ from .model import (
     load,
 )
 from .navcache import NavMemo
-from .sitecache import OutputCache, PageCache, RenderedPage, Stats, digest
+from .sitecache import CACHE_DIR, OutputCache, PageCache, RenderedPage, Stats, code_key, digest
 
 log = logging.getLogger("mkdocs.plugins.reflib")
 
@@ -166,7 +166,10 @@ class ReflibConfig(base.Config):
     """Under ``mkdocs serve``, keep rendered pages between rebuilds and re-render only pages
     whose inputs changed (their markdown, the backlinks and evidence previews they show, the
     configuration); a page whose output would not change is not written again. Unchanged
-    library files are not re-read."""
+    library files are not re-read. Rendered pages, the pages written and the search input
+    are also kept on disk, in ``.cache/reflib/build/`` of the library (keep it out of git),
+    so that a fresh build or ``mkdocs serve`` starts warm: an unchanged page is neither
+    rendered nor written again, and an unchanged search index is not rebuilt."""
 
 
 class ReflibPlugin(BasePlugin[ReflibConfig]):
@@ -200,6 +203,12 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self.search_input = pf.SearchInput()
         self._section_depth = 6
         self._logged_depth = 6
+        self._warm: Path | None = None
+        """The on-disk cache folder (``cache`` on), else None."""
+        self._warm_loaded = False
+        self._bundle: str | None = None
+        """The fingerprint of the search bundle the previous process left in the site."""
+        self._dests: dict[str, str] = {}
         self._lib_signature: str | None = None
         self._findings: list[check.Finding] = []
         self._flags: dict[str, Problems] = {}
@@ -259,6 +268,9 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             status.setdefault(key, label)
         config.extra["status"] = status
         self._site_dir = Path(config.site_dir)
+        self._warm = self.root / CACHE_DIR if self.config.cache else None
+        self.page_cache.use_disk(self._warm / "pages" / code_key() if self._warm else None,
+                                 self.serving, _toc_data, _toc_from_data)
         build_log = logging.getLogger("mkdocs.commands.build")
         if self._log_filter not in build_log.filters:
             build_log.addFilter(self._log_filter)
@@ -730,8 +742,11 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.indexer.stop()
         self._made_folders = set()
+        if self._warm is not None and not self._warm_loaded:
+            self._warm_loaded = True
+            self._load_warm(Path(config.site_dir))
         if self.config.search == "pagefind":
-            self.search_input.begin()
+            self.search_input.begin(self._warm)
         self.output_cache.begin()
         self.output_cache.stash = None
         site = Path(config.site_dir)
@@ -742,6 +757,59 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             site.rename(stash)
             site.mkdir()
             self.output_cache.stash = str(stash)
+
+    def _load_warm(self, site: Path) -> None:
+        """Take what the last build in another process left in the on-disk cache: the keys
+        of the pages it wrote (those still in ``site`` as written) and its search input."""
+        assert self._warm is not None
+        self._prune_code_folders(self._warm / "pages")
+        data = self.output_cache.load(self._warm / "output.json", site)
+        search = data.get("search") if data else None
+        if self.config.search != "pagefind" or not isinstance(search, dict):
+            shutil.rmtree(self._warm / "search", ignore_errors=True)
+            return
+        claimed = self._warm / f"search.{os.getpid()}"
+        try:
+            (self._warm / "search").rename(claimed)
+        except OSError:
+            return
+        if self.search_input.adopt(claimed, search.get("input")):
+            self._bundle = search.get("bundle") if isinstance(search.get("bundle"), str) \
+                else None
+        else:
+            shutil.rmtree(claimed, ignore_errors=True)
+
+    @staticmethod
+    def _prune_code_folders(pages: Path) -> None:
+        """Delete the rendered pages an other version of reflib left."""
+        if pages.is_dir():
+            for folder in pages.iterdir():
+                if folder.name != code_key() and folder.is_dir():
+                    shutil.rmtree(folder, ignore_errors=True)
+
+    def _save_warm(self, site: Path) -> None:
+        """Leave what the next build in a new process can reuse (see :meth:`_load_warm`)."""
+        assert self._warm is not None
+        extra: dict[str, Any] = {}
+        folder = self.search_input.folder
+        if self.config.search == "pagefind" and folder is not None and \
+                not self.search_input.dirty:
+            target = self._warm / "search"
+            shutil.rmtree(target, ignore_errors=True)
+            try:
+                folder.rename(target)
+            except OSError:
+                pass
+            else:
+                bundle = _bundle_fingerprint(site)
+                if bundle is not None and bundle != _bundle_fingerprint(self._warm):
+                    # a copy for a build with no site folder left (CI with this cache)
+                    _replace_tree(site / pf.BUNDLE_DIR, self._warm / pf.BUNDLE_DIR)
+                extra["search"] = {"input": self.search_input.state(), "bundle": bundle}
+                self.search_input.detach()
+        dests = self._dests
+        self.output_cache.save(self._warm / "output.json", site, dests.get, extra)
+        self.page_cache.prune()
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """Memoize Material's navigation items; decide which pages can keep the file
@@ -762,10 +830,12 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                              "extra_css", "extra_javascript", "use_directory_urls")},
                          {k: v for k, v in config.theme.items()}, config.theme.dirs)
         stash = self.output_cache.stash
+        self._dests = {}
         for file in files.documentation_pages():
             page = file.page
             if page is None or page.content is None:
                 continue
+            self._dests[file.src_uri] = file.dest_uri
             key = digest(nav_key, file.src_uri, file.dest_uri, page.url, page.title,
                          page.meta, page.content, page.edit_url, page.canonical_url,
                          [(p.url, p.title) if p else None
@@ -830,6 +900,11 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             self._write_exports(site, config)
         if self.lib is not None and self.config.search == "pagefind":
             self._index(site, Path(stash) if stash else None)
+        if self._warm is not None and self.lib is not None and not self.serving:
+            self._save_warm(site)
+        st = self.stats
+        log.debug(f"reflib: pages rendered {st.rendered} (in workers {st.rendered_elsewhere}), "
+                  f"from the cache {st.cached}, written files reused {st.reused}")
         if stash:
             _remove_in_background(Path(stash))
             self.output_cache.stash = None
@@ -856,12 +931,28 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 (stash / pf.BUNDLE_DIR).rename(site / pf.BUNDLE_DIR)
             self.indexer.start(source, site)
             return
+        if not self.search_input.dirty and self._bundle is not None:
+            # the previous build's index, of the very same documents: in the previous
+            # site (moved) or the on-disk cache (copied)
+            if stash is not None and _bundle_fingerprint(stash) == self._bundle:
+                (stash / pf.BUNDLE_DIR).rename(site / pf.BUNDLE_DIR)
+                kept = True
+            else:
+                kept = self._warm is not None and _bundle_fingerprint(self._warm) == self._bundle
+                if kept:
+                    assert self._warm is not None
+                    _replace_tree(self._warm / pf.BUNDLE_DIR, site / pf.BUNDLE_DIR)
+            if kept:
+                log.info(f"reflib: Pagefind index unchanged ({pages} pages, "
+                         f"{self.search_input.documents} sections): kept")
+                return
         try:
             seconds = self.indexer.run(source, site)
+            self.search_input.indexed()
         except ReflibError as exc:
             raise PluginError(f"reflib: {exc}") from None
         finally:
-            if not self.serving:
+            if not self.serving and self._warm is None:
                 self.search_input.remove()
         log.info(f"reflib: Pagefind indexed {pages} pages ({self.search_input.documents} "
                  f"sections) in {seconds:.1f} s")
@@ -934,6 +1025,42 @@ def _remove_in_background(folder: Path) -> None:
 
 
 _TRASH = itertools.count()
+
+
+def _replace_tree(source: Path, target: Path) -> None:
+    """``target`` becomes a copy of ``source`` (made beside it, then swapped in)."""
+    tmp = target.with_name(target.name + ".reflib-tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(source, tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+
+
+def _bundle_fingerprint(site: Path) -> str | None:
+    """What identifies the search bundle in ``site`` (None when it has none)."""
+    try:
+        return digest((site / pf.BUNDLE_DIR / "pagefind-entry.json").read_text(encoding="utf-8"))
+    except OSError:
+        return None
+
+
+def _toc_data(toc: Any) -> Any:
+    """A table of contents as JSON data (:func:`_toc_from_data` turns it back)."""
+    return [[a.title, a.id, a.level, _toc_data(a.children)] for a in toc]
+
+
+def _toc_from_data(data: Any) -> Any:
+    from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+    def links(items: Any) -> list[AnchorLink]:
+        out = []
+        for title, anchor, level, children in items:
+            link = AnchorLink(title, anchor, level)
+            link.children = links(children)
+            out.append(link)
+        return out
+
+    return TableOfContents(links(data))
 
 
 class _CachedRender:

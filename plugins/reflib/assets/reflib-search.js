@@ -112,6 +112,10 @@
     // the title says it all: show no metadata tags under each result
     result.meta = { title: plain(section ? section + " — " + where : where), image: meta.image,
                     url: url };
+    // Pagefind's UI shows the result's excerpt when its first sub-result is the result
+    // itself (and the others under it)
+    subs.unshift({ title: result.meta.title, url: url || result.url, excerpt: result.excerpt,
+                   weighted_locations: [], locations: [] });
     result.sub_results = result.reflibSubs = subs;
     return result;
   }
