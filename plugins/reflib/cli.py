@@ -18,7 +18,7 @@ from .errors import ReflibError
 
 COMMANDS = (
     "add", "check", "convert", "fetch", "status", "find", "show", "new", "init", "review", "schema",
-    "export", "mcp", "next",
+    "export", "mcp", "next", "integrate",
 )
 
 
