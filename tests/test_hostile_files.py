@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -315,12 +316,41 @@ def test_deeply_nested_html_converts_in_bounded_time(tmp_path: Path) -> None:
     assert "Deep text at the bottom" in (root / f"sources/{ids[0]}/full.md").read_text()
 
 
-@pytest.mark.skipif(not Path("/proc/self").exists(), reason="Linux parent-death signal")
-def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
+def _kill_once_workers_run(proc: Any, settle: float) -> dict[int, bytes]:
+    """SIGKILL ``proc`` once it has two child processes (and ``settle`` seconds more); the
+    children still running ten seconds later, with their command lines."""
     import signal
     import subprocess
-    import sys
     import time
+
+    def workers() -> list[int]:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)],
+                             capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    deadline = time.monotonic() + 60
+    while len(workers()) < 2:
+        assert proc.poll() is None, "the parent ended before its workers started"
+        assert time.monotonic() < deadline, "workers did not start"
+        time.sleep(0.05)
+    children = workers()
+    time.sleep(settle)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    alive = children
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in children if Path(f"/proc/{p}").exists() and
+                 "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
+    return {p: Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ")[:200]
+            for p in alive if Path(f"/proc/{p}").exists()}
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="Linux parent-death signal")
+def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
 
     root = tmp_path / "lib"
     ids = _tiny_library(root, 4)
@@ -332,36 +362,15 @@ def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "reflib.cli", "--root", str(root),
                              "convert", "--jobs", "2", "--timeout", "0"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def workers() -> list[int]:
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)],
-                             capture_output=True, text=True).stdout
-        return [int(p) for p in out.split()]
-
-    deadline = time.monotonic() + 60
-    while len(workers()) < 2:
-        assert time.monotonic() < deadline, "workers did not start"
-        time.sleep(0.1)
-    children = workers()
-    time.sleep(1.0)  # the workers are converting now
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    deadline = time.monotonic() + 10
-    alive = children
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.1)
-        alive = [p for p in children if Path(f"/proc/{p}").exists() and
-                 "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
-    assert alive == [], "workers kept running after their parent was killed"
+    alive = _kill_once_workers_run(proc, settle=1.0)  # the workers are converting then
+    assert alive == {}, f"workers kept running after their parent was killed: {alive}"
 
 
 @pytest.mark.skipif(not Path("/proc/self").exists(), reason="Linux parent-death signal")
 def test_render_workers_end_when_the_build_is_killed(tmp_path: Path) -> None:
     """A killed ``mkdocs build`` (or ``serve``) leaves no rendering worker behind."""
-    import signal
     import subprocess
     import sys
-    import time
 
     from libfactory import make_library
     from sitebuild import SMALLEST_CONFIG
@@ -376,26 +385,5 @@ def test_render_workers_end_when_the_build_is_killed(tmp_path: Path) -> None:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=root, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def workers() -> list[int]:
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)],
-                             capture_output=True, text=True).stdout
-        return [int(p) for p in out.split()]
-
-    deadline = time.monotonic() + 60
-    while len(workers()) < 2:
-        assert proc.poll() is None, "the build ended before its workers started"
-        assert time.monotonic() < deadline, "workers did not start"
-        time.sleep(0.05)
-    children = workers()
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    deadline = time.monotonic() + 10
-    alive = children
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.1)
-        alive = [p for p in children if Path(f"/proc/{p}").exists() and
-                 "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
-    described = {p: Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ")[:200]
-                 for p in alive if Path(f"/proc/{p}").exists()}
-    assert alive == [], f"render workers kept running after the build was killed: {described}"
+    alive = _kill_once_workers_run(proc, settle=0.0)
+    assert alive == {}, f"render workers kept running after the build was killed: {alive}"
