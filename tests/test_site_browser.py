@@ -188,6 +188,9 @@ def test_sections_beyond_the_record_budget_are_sub_results(tmp_path: Path,
             "  - reflib\n", f"  - reflib:\n      search_records: {budget}\n"))
         assert result.returncode == 0, result.log
         assert f"search records are {cut}" in result.log
+        settings = json.loads((result.site / "assets/reflib/search.json").read_text())
+        assert settings == ({"records": "h2", "page_size": 8} if cut == "h2 sections"
+                            else {"records": "pages", "page_size": 4})
         with serve_folder(result.site) as url:
             page = browser.new_page()  # type: ignore[attr-defined]
             errors: list[str] = []
@@ -210,6 +213,11 @@ def test_sections_beyond_the_record_budget_are_sub_results(tmp_path: Path,
                 const a = document.querySelector('.reflib-search {TOP}');
                 return a && a.innerText.startsWith("1 Introduction — "); }}""",
                 timeout=10000)
+            if cut == "whole pages":  # whole pages' fragments are large: four at once
+                _search(page, "alpha", at_least=4)
+                assert page.locator(".reflib-search .pagefind-ui__result").count() == 4
+                assert page.locator(".reflib-search .pagefind-ui__button").count() == 1
+                _search(page, "introduces")
             page.locator(".reflib-search a.pagefind-ui__result-link").first.click()
             page.wait_for_url("**/sources/alpha/**", timeout=10000)
             assert not errors, errors

@@ -149,6 +149,11 @@ _CONTAINER = re.compile(
 _MARKUP = re.compile(r"<[^>]*>")
 _HEADERLINK = re.compile(r'<a\b[^>]*class="headerlink"[^>]*>.*?</a>', re.DOTALL)
 _WRAPPER_META = re.compile(r'(?:<span data-pagefind-(?:filter|meta)="[^"]*"></span>)*')
+PAGE_SIZE_SECTIONS = 8
+"""Results the search shows at once when pages are cut into sections (small fragments)."""
+PAGE_SIZE_PAGES = 4
+"""... when records are whole pages: each result's fragment holds its page's whole text
+(about 40 KB for a 100 KB full text), so four keep a query near what three did before."""
 SECTION_SUFFIX = ".reflib-section-"
 """Section documents of the page ``a/index.html`` are ``a/index.reflib-section-N.html``."""
 

@@ -899,6 +899,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         if self.lib is not None and self.config.exports:
             self._write_exports(site, config)
         if self.lib is not None and self.config.search == "pagefind":
+            self._write_search_settings(site)
             self._index(site, Path(stash) if stash else None)
         if self._warm is not None and self.lib is not None and not self.serving:
             self._save_warm(site)
@@ -908,6 +909,18 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         if stash:
             _remove_in_background(Path(stash))
             self.output_cache.stash = None
+
+    def _write_search_settings(self, site: Path) -> None:
+        """What the search script needs to know of this build's index (``search.json``
+        beside it): how pages were cut into records and how many results to show at once,
+        so that a query loads about as much whatever the cut (a whole page's fragment holds
+        its whole text: fewer of them per screen)."""
+        depth = self._section_depth
+        settings = {"records": "pages" if depth == 1 else "h2" if depth == 2 else f"h2-h{depth}",
+                    "page_size": pf.PAGE_SIZE_PAGES if depth == 1 else pf.PAGE_SIZE_SECTIONS}
+        target = site / ASSET_URI / "search.json"
+        self._folder_for(target)
+        target.write_text(json.dumps(settings) + "\n", encoding="utf-8")
 
     def _abort_strict(self) -> None:
         """Fail a strict build on reflib's own warnings (listed when the log level hid them)."""

@@ -143,12 +143,25 @@
     return dialog;
   }
 
+  /* What the build says of its index (assets/reflib/search.json): how many results to show
+   * at once. A missing or unreadable file leaves the defaults. */
+  var settings = null;
+  function loadSettings() {
+    if (!settings) {
+      settings = fetch(new URL("assets/reflib/search.json", root).href)
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .catch(function () { return {}; });
+    }
+    return settings;
+  }
+
   function open() {
     var box = ensureDialog();
     lastFocus = document.activeElement;
     box.hidden = false;
     document.documentElement.classList.add("reflib-search-open");
-    loadPagefind().then(function () {
+    Promise.all([loadPagefind(), loadSettings()]).then(function (done) {
+      var pageSize = Number(done[1] && done[1].page_size) || 8;
       if (!ui) {
         box.querySelector(".reflib-search__ui").textContent = "";
         ui = new window.PagefindUI({
@@ -158,7 +171,7 @@
           showSubResults: true,
           showImages: false,
           resetStyles: true,
-          pageSize: 8,
+          pageSize: Math.max(1, Math.min(pageSize, 20)),
           excerptLength: 24,
           processResult: processResult,
           translations: { placeholder: "Search cards, topics and full texts" }
