@@ -281,19 +281,31 @@ def _page_of(url: str) -> str:
     return url if cut < 0 else url[:cut].removesuffix("index")
 
 
-def test_index_holds_the_written_site_section_by_section(tmp_path: Path) -> None:
+@pytest.mark.parametrize("override", [False, True], ids=["material", "title-override"])
+def test_index_holds_the_written_site_section_by_section(tmp_path: Path, override: bool) -> None:
     """Pagefind reads small documents, not the built pages, one per section: together a
     page's sections hold the same words, filters, metadata and language as indexing the
     written page, and each section names its page, heading and anchor (here with a doc that
-    has no h1, so its title comes from <title>)."""
+    has no h1, so its title comes from the theme's). The documents are written before the
+    theme's templates run, each page's head as Material writes it; with a template override
+    that writes another head, the pages are indexed again from what was written."""
     import subprocess
     import sys
 
     root = make_library(tmp_path / "lib")
     (root / "refs/notes.md").write_text("Some notes on lighthouses, with no heading.\n\n"
                                         "## Later\n\nMore about beacons.\n")
-    built = build(root, strict=False)
+    config = SMALLEST_CONFIG
+    if override:
+        (root / "overrides").mkdir()
+        (root / "overrides/main.html").write_text(
+            '{% extends "base.html" %}\n'
+            "{% block htmltitle %}<title>Handbook: {{ page.title }}</title>{% endblock %}\n")
+        config = config.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n")
+    built = build(root, config, strict=False)
     assert built.returncode == 0, built.log
+    assert ("have another head than Material's templates give" in built.log) == override
+    assert "while the pages were written" in built.log or override
     direct = tmp_path / "direct"
     subprocess.run([sys.executable, "-m", "pagefind", "--site", str(built.site),
                     "--output-path", str(direct), "--quiet"], check=True)

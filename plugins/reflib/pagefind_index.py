@@ -116,18 +116,26 @@ def is_marked(content: str) -> bool:
     return content.startswith(BODY_START)
 
 
+Head = tuple[str, str]
+"""The start of a search document (``<html>`` tag, ``<title>``) and the theme ``h1`` that
+precedes the marked content (or "")."""
+
+
 def document(output: str, content: str) -> str:
     """What Pagefind reads of a written page: its ``<html>`` tag (``lang`` picks the
     stemmer), ``<title>``, an ``h1`` that precedes the marked content (the theme's, for a
     page whose markdown has none: Pagefind takes the first ``h1`` as the result title, not
     indexing it) and the marked content."""
-    head, heading = _head(output, content)
-    return f"{head}{heading}{content}</body></html>\n"
+    return document_with(head_of(output, content), content)
 
 
-def _head(output: str, content: str) -> tuple[str, str]:
-    """The document start (``<html>`` tag and ``<title>``) and the theme ``h1`` that
-    precedes the marked content in ``output`` (or "")."""
+def document_with(head: Head, content: str) -> str:
+    """:func:`document` from the page's :data:`Head`."""
+    return f"{head[0]}{head[1]}{content}</body></html>\n"
+
+
+def head_of(output: str, content: str) -> Head:
+    """The :data:`Head` of a written page (``output``)."""
     tag = _HTML_TAG.search(output)
     title = _TITLE.search(output)
     h1 = _H1.search(output)
@@ -135,6 +143,35 @@ def _head(output: str, content: str) -> tuple[str, str]:
     heading = h1.group(0) if h1 and (start < 0 or h1.start() < start) else ""
     return (f"<!doctype html>\n{tag.group(0) if tag else '<html>'}<head><meta charset=\"utf-8\">"
             f"{title.group(0) if title else ''}</head><body>", heading)
+
+
+def predicted_head(lang: str, page_title: str | None, site_name: str, homepage: bool,
+                   content: str) -> Head:
+    """The :data:`Head` Material's templates give a page, before they run: ``<html
+    lang>`` from the theme's language, ``<title>`` "page - site" (the site's name on the
+    home page) and, when the content has no ``h1``, the page title as one. Checked against
+    the written page (:func:`head_key`), since a theme override may differ."""
+    title = site_name if homepage or not page_title else f"{page_title} - {site_name}"
+    heading = "" if "<h1" in content else f"<h1>{html.escape(page_title or site_name)}</h1>"
+    return (f'<!doctype html>\n<html lang="{html.escape(lang, quote=True)}"><head>'
+            f'<meta charset="utf-8"><title>{html.escape(title)}</title></head><body>', heading)
+
+
+_LANG = re.compile(r'\blang="([^"]*)"', re.IGNORECASE)
+
+
+def head_key(head: Head) -> tuple[str, str, str]:
+    """What Pagefind takes from a :data:`Head`: the language, the title's text and the
+    heading's text (two heads with the same key index alike)."""
+    tag = _HTML_TAG.search(head[0])
+    lang = _LANG.search(tag.group(0)) if tag else None
+    title = _TITLE.search(head[0])
+
+    def text(markup: str) -> str:
+        return " ".join(html.unescape(_MARKUP.sub("", markup)).split())
+
+    return (lang.group(1).lower() if lang else "", text(title.group(0)) if title else "",
+            text(head[1]))
 
 
 _SECTION_HEADING = re.compile(r'<h([2-6])\b[^>]*?\bid="([^"]+)"[^>]*>(.*?)</h\1>',
@@ -202,6 +239,20 @@ def split_sections(fragment: str, depth: int = 6) -> list[tuple[str, str, str]]:
 
 def documents(output: str, content: str, page_url: str, page_title: str,
               depth: int = 6) -> list[str]:
+    """:func:`documents_with` the head of the written page ``output``."""
+    return documents_with(head_of(output, content), content, page_url, page_title, depth)
+
+
+def records(head: Head, content: str, page_url: str, page_title: str, depth: int) -> list[str]:
+    """The documents of a page: cut into sections down to ``h<depth>``, or (``depth`` 1)
+    the whole page as one."""
+    if depth > 1:
+        return documents_with(head, content, page_url, page_title, depth)
+    return [document_with(head, content)]
+
+
+def documents_with(head_and_heading: Head, content: str, page_url: str, page_title: str,
+                   depth: int = 6) -> list[str]:
     """The documents Pagefind indexes for a written page: one per section (the page cut at
     its headings down to ``h<depth>``, :func:`split_sections`), so that a query finds the
     section that answers it, ranked on that section's text alone, rather than a long page
@@ -212,7 +263,7 @@ def documents(output: str, content: str, page_url: str, page_title: str,
     (``page``: the page's URL relative to the site; ``anchor``: the heading's id; the
     search script builds the result's title and link from them).
     """
-    head, heading = _head(output, content)
+    head, heading = head_and_heading
     if not is_marked(content) or not content.endswith("</div>"):
         return [f"{head}{heading}{content}</body></html>\n"]
     wrapper = _WRAPPER_META.match(content, len(BODY_START))
@@ -255,6 +306,8 @@ class SearchInput:
         self.dirty = True
         """Whether a document was written or removed since the caller last said the folder
         was indexed (:meth:`indexed`)."""
+        self.writes = 0
+        """Documents written or removed so far (a caller compares two readings)."""
 
     def begin(self, parent: Path | None = None) -> Path:
         """Start a build; returns the folder (a new temporary one the first time, in
@@ -318,6 +371,7 @@ class SearchInput:
             self._digests.pop(name, None)
             (self.folder / name).unlink(missing_ok=True)
             self.dirty = True
+            self.writes += 1
         self._files[dest_uri] = names
         for name, text in zip(names, texts, strict=True):
             digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
@@ -329,6 +383,7 @@ class SearchInput:
             target.write_text(text, encoding="utf-8")
             self._digests[name] = digest
             self.dirty = True
+            self.writes += 1
 
     def keep(self, dest_uri: str) -> bool:
         """Keep the page's documents from the previous build; False when there are none."""
@@ -343,6 +398,7 @@ class SearchInput:
         assert self.folder is not None, "begin() first"
         for dest_uri in set(self._files) - self._seen:
             self.dirty = True
+            self.writes += 1
             for name in self._files.pop(dest_uri):
                 self._digests.pop(name, None)
                 (self.folder / name).unlink(missing_ok=True)

@@ -206,6 +206,13 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self._warm: Path | None = None
         """The on-disk cache folder (``cache`` on), else None."""
         self._warm_loaded = False
+        self._early: dict[str, pf.Head] | None = None
+        """Pages whose search documents were written in ``on_env``, with the predicted head
+        (None: written from each page's output in ``on_post_page``)."""
+        self._early_mismatch = 0
+        self._early_pages = 0
+        self._early_writes = 0
+        self._early_kept = False
         self._bundle: str | None = None
         """The fingerprint of the search bundle the previous process left in the site."""
         self._dests: dict[str, str] = {}
@@ -813,14 +820,23 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """Memoize Material's navigation items; decide which pages can keep the file
-        written by the previous build."""
+        written by the previous build; start the search index (the pages' content is all
+        rendered now: Pagefind runs while the theme writes the pages)."""
         self._finish_deferred(config, files)
         self.nav_memo = None
         if self.config.nav_cache:
             memo = NavMemo()
             self.nav_memo = memo if memo.install(env) else None
-        if not self.config.cache or self.lib is None:
-            return env
+        if self.config.cache and self.lib is not None:
+            self._decide_reuse(config, files)
+        self._early = None
+        if self.lib is not None and self.config.search == "pagefind" and not self.serving \
+                and config.theme.name == "material":
+            self._index_early(config, files)
+        return env
+
+    def _decide_reuse(self, config: MkDocsConfig, files: Files) -> None:
+        """Mark the pages whose written file the previous build left can be kept."""
         reusable = set(config.plugins) <= KNOWN_PLUGINS
         nav = getattr(config, "_reflib_nav", None)
         nav_key = digest(_nav_shape(nav.items) if nav is not None else None,
@@ -845,7 +861,33 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                     and os.path.isfile(os.path.join(stash, file.dest_uri)):
                 page.meta["template"] = REUSE_TEMPLATE
                 self._reuse.add(file.src_uri)
-        return env
+
+    def _index_early(self, config: MkDocsConfig, files: Files) -> None:
+        """Write the search input from the rendered content, each page's head as Material's
+        templates will write it (checked against the written page in ``on_post_page``), and
+        start Pagefind in the background (or keep the previous index when nothing
+        changed)."""
+        lang = str(config.theme.get("language") or "en")
+        early: dict[str, pf.Head] = {}
+        for file in files.documentation_pages():
+            page = file.page
+            if page is None or not page.content or not pf.is_marked(page.content):
+                continue
+            head = pf.predicted_head(lang, page.title, config.site_name, page.is_homepage,
+                                     page.content)
+            early[file.dest_uri] = head
+            self.search_input.add(file.dest_uri, self._records(head, page))
+        self._early = early
+        self._early_mismatch = 0
+        self._early_pages = self.search_input.finish()
+        self._early_writes = self.search_input.writes
+        site = Path(config.site_dir)
+        stash = Path(self.output_cache.stash) if self.output_cache.stash else None
+        self._early_kept = self._keep_bundle(site, stash)
+        if not self._early_kept:
+            pf.release_free_memory()
+            assert self.search_input.folder is not None
+            self.indexer.start(self.search_input.folder, site)
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         config._reflib_nav = nav  # type: ignore[attr-defined]
@@ -873,9 +915,24 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
             os.makedirs(folder, exist_ok=True)
             self._made_folders.add(folder)
 
+    def _records(self, head: pf.Head, page: Page) -> list[str]:
+        assert page.content is not None
+        return pf.records(head, page.content, page.url, page.title or "", self._section_depth)
+
     def _add_to_search(self, page: Page, output: str, reused: bool) -> None:
-        """Give Pagefind the page's marked content (see :class:`pf.SearchInput`)."""
+        """Give Pagefind the page's marked content (see :class:`pf.SearchInput`); when the
+        index was started early, check the head the theme wrote against the predicted one
+        (a differing page is written again, and indexed again after the build)."""
         dest = page.file.dest_uri
+        if self._early is not None:
+            predicted = self._early.get(dest)
+            if reused and predicted is not None:
+                return
+            real = pf.head_of(output, page.content or "")
+            if predicted is None or pf.head_key(real) != pf.head_key(predicted):
+                self._early_mismatch += 1
+                self.search_input.add(dest, self._records(real, page))
+            return
         if reused:
             if self.search_input.keep(dest):
                 return
@@ -885,11 +942,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                       errors="replace") as f:
                 output = f.read(65536)
         assert page.content is not None
-        if self._section_depth > 1:
-            self.search_input.add(dest, pf.documents(output, page.content, page.url,
-                                                        page.title or "", self._section_depth))
-        else:
-            self.search_input.add(dest, pf.document(output, page.content))
+        self.search_input.add(dest, self._records(pf.head_of(output, page.content), page))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self._strict and self._warnings:
@@ -922,8 +975,12 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         self._folder_for(target)
         target.write_text(json.dumps(settings) + "\n", encoding="utf-8")
 
+    def on_build_error(self, *, error: Exception) -> None:
+        self.indexer.stop()
+
     def _abort_strict(self) -> None:
         """Fail a strict build on reflib's own warnings (listed when the log level hid them)."""
+        self.indexer.stop()
         n = len(self._warnings)
         what = f"{n} reflib warning{'s' if n != 1 else ''} in strict mode"
         if log.isEnabledFor(logging.WARNING):
@@ -932,7 +989,54 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
         more = f"\n  ... and {n - len(shown)} more" if n > len(shown) else ""
         raise PluginError(f"reflib: aborted with {what}:\n  " + "\n  ".join(shown) + more)
 
+    def _keep_bundle(self, site: Path, stash: Path | None) -> bool:
+        """Put the previous build's index in ``site`` when it is of the very same documents
+        (from the previous site, moved, or the on-disk cache, copied); False when there is
+        none to keep."""
+        if self.search_input.dirty or self._bundle is None:
+            return False
+        if stash is not None and _bundle_fingerprint(stash) == self._bundle:
+            (stash / pf.BUNDLE_DIR).rename(site / pf.BUNDLE_DIR)
+            return True
+        if self._warm is not None and _bundle_fingerprint(self._warm) == self._bundle:
+            _replace_tree(self._warm / pf.BUNDLE_DIR, site / pf.BUNDLE_DIR)
+            return True
+        return False
+
+    def _finish_early(self, site: Path) -> None:
+        """Wait for the index started in ``on_env``; index again now when a page's head was
+        not as predicted (or the early run failed)."""
+        pages, sections = self._early_pages, self.search_input.documents
+        if self._early_kept and self.search_input.writes == self._early_writes:
+            log.info(f"reflib: Pagefind index unchanged ({pages} pages, {sections} sections): "
+                     f"kept")
+            return
+        self.indexer.wait()
+        source = self.search_input.folder
+        assert source is not None
+        try:
+            if self.search_input.writes != self._early_writes or self.indexer.error:
+                if self._early_mismatch:
+                    log.info(f"reflib: {self._early_mismatch} page(s) have another head than "
+                             f"Material's templates give; indexing again")
+                seconds = self.indexer.run(source, site)
+                when = ""
+            else:
+                seconds = self.indexer.seconds or 0.0
+                when = ", while the pages were written"
+            self.search_input.indexed()
+        except ReflibError as exc:
+            raise PluginError(f"reflib: {exc}") from None
+        finally:
+            if self._warm is None:
+                self.search_input.remove()
+        log.info(f"reflib: Pagefind indexed {pages} pages ({self.search_input.documents} "
+                 f"sections) in {seconds:.1f} s{when}")
+
     def _index(self, site: Path, stash: Path | None) -> None:
+        if self._early is not None:
+            self._finish_early(site)
+            return
         pages = self.search_input.finish()
         # the indexer runs while this process lives: hand freed heap back to the system
         pf.release_free_memory()
@@ -944,21 +1048,10 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
                 (stash / pf.BUNDLE_DIR).rename(site / pf.BUNDLE_DIR)
             self.indexer.start(source, site)
             return
-        if not self.search_input.dirty and self._bundle is not None:
-            # the previous build's index, of the very same documents: in the previous
-            # site (moved) or the on-disk cache (copied)
-            if stash is not None and _bundle_fingerprint(stash) == self._bundle:
-                (stash / pf.BUNDLE_DIR).rename(site / pf.BUNDLE_DIR)
-                kept = True
-            else:
-                kept = self._warm is not None and _bundle_fingerprint(self._warm) == self._bundle
-                if kept:
-                    assert self._warm is not None
-                    _replace_tree(self._warm / pf.BUNDLE_DIR, site / pf.BUNDLE_DIR)
-            if kept:
-                log.info(f"reflib: Pagefind index unchanged ({pages} pages, "
-                         f"{self.search_input.documents} sections): kept")
-                return
+        if self._keep_bundle(site, stash):
+            log.info(f"reflib: Pagefind index unchanged ({pages} pages, "
+                     f"{self.search_input.documents} sections): kept")
+            return
         try:
             seconds = self.indexer.run(source, site)
             self.search_input.indexed()
