@@ -788,7 +788,7 @@ class ReflibPlugin(BasePlugin[ReflibConfig]):
 
     @staticmethod
     def _prune_code_folders(pages: Path) -> None:
-        """Delete the rendered pages an other version of reflib left."""
+        """Delete the rendered pages another version of reflib left."""
         if pages.is_dir():
             for folder in pages.iterdir():
                 if folder.name != code_key() and folder.is_dir():
