@@ -29,8 +29,9 @@ def _timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
     return time.perf_counter() - start, proc.returncode
 
 
-def plain_site(lib: Path, out: Path) -> Path:
-    """A plain MkDocs project holding the same markdown (refs/ and every full.md)."""
+def plain_site(lib: Path, out: Path, extra_config: str = "") -> Path:
+    """A plain MkDocs project holding the same markdown (refs/ and every full.md), with
+    ``extra_config`` appended to its ``mkdocs.yml``."""
     docs = out / "docs"
     shutil.copytree(lib / "refs", docs, ignore=shutil.ignore_patterns("*.yaml"))
     for full in (lib / "sources").glob("*/full.md"):
@@ -38,7 +39,8 @@ def plain_site(lib: Path, out: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(full, target)
     (out / "mkdocs.yml").write_text(
-        "site_name: plain\ndocs_dir: docs\ntheme:\n  name: material\nplugins:\n  - search\n")
+        "site_name: plain\ndocs_dir: docs\ntheme:\n  name: material\nplugins:\n  - search\n"
+        + extra_config)
     return out
 
 

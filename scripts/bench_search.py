@@ -41,6 +41,7 @@ from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_check import plain_site
 from synthlib import generate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,19 +73,9 @@ class Query:
     anchor: str
 
 
-def plain_site(lib: Path, out: Path) -> Path:
-    """A plain MkDocs + Material project of the same markdown (refs/ and every full.md)."""
-    docs = out / "docs"
-    shutil.copytree(lib / "refs", docs, ignore=shutil.ignore_patterns("*.yaml"))
-    for full in (lib / "sources").glob("*/full.md"):
-        target = docs / "sources" / full.parent.name / "full.md"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(full, target)
-    (out / "mkdocs.yml").write_text(
-        "site_name: plain\ndocs_dir: docs\ntheme:\n  name: material\nplugins:\n  - search\n"
-        "markdown_extensions:\n  - toc:\n      slugify: !!python/object/apply:"
-        "pymdownx.slugs.slugify {kwds: {case: lower}}\n")
-    return out
+GITHUB_ANCHORS = ("markdown_extensions:\n  - toc:\n      slugify: !!python/object/apply:"
+                  "pymdownx.slugs.slugify {kwds: {case: lower}}\n")
+"""The plain site's headings get GitHub's anchors, as reflib's do (links compare equal)."""
 
 
 def build(project: Path, site: Path) -> None:
@@ -228,7 +219,7 @@ def run_set(name: str, lib: Path, queries: list[Query], depth: int, work: Path,
     if reflib_site is None:
         reflib_site = work / f"{name}-reflib"
         build(lib, reflib_site)
-    build(plain_site(lib, work / f"{name}-plain-project"), plain_built)
+    build(plain_site(lib, work / f"{name}-plain-project", GITHUB_ANCHORS), plain_built)
     rows = []
     with serve(reflib_site) as ours, serve(plain_built) as plain, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)

@@ -8,22 +8,15 @@ refuses the manifest values that ``reflib check`` rejects.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from browsersite import ARGS, CHROMIUM, require_browser, serve_folder
 from libfactory import make_library
 from sitebuild import build
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAYLOAD = "<img src=x onerror=window.__xss=(window.__xss||0)+1>"
 SVG = "<svg onload=window.__xss=(window.__xss||0)+1>"
 
@@ -60,27 +53,12 @@ def test_strict_build_refuses_values_check_rejects(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        if os.environ.get("REFLIB_REQUIRE_BROWSER") == "1":
-            pytest.fail("REFLIB_REQUIRE_BROWSER=1 but there is no Chromium")
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    pytest.importorskip("playwright.sync_api")
+    require_browser()
     root = hostile_library(tmp_path_factory.mktemp("hostile") / "lib")
     result = build(root, strict=False)
     assert result.returncode == 0, result.log
-    handler = functools.partial(_Quiet, directory=str(result.site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    with serve_folder(result.site) as url:
+        yield url
 
 
 @pytest.mark.browser

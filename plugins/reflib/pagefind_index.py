@@ -303,11 +303,10 @@ class SearchInput:
         self._seen: set[str] = set()
         self.documents = 0
         """How many documents the folder holds (after :meth:`finish`)."""
-        self.dirty = True
-        """Whether a document was written or removed since the caller last said the folder
-        was indexed (:meth:`indexed`)."""
         self.writes = 0
         """Documents written or removed so far (a caller compares two readings)."""
+        self._indexed_at: int | None = None
+        """:attr:`writes` when the folder was last said to be indexed (None: never)."""
 
     def begin(self, parent: Path | None = None) -> Path:
         """Start a build; returns the folder (a new temporary one the first time, in
@@ -320,7 +319,7 @@ class SearchInput:
             self._files = {}
             # also when the build stops early or serve ends without the shutdown event
             atexit.register(shutil.rmtree, self.folder, True)
-            self.dirty = True
+            self._indexed_at = None
         self._seen = set()
         return self.folder
 
@@ -339,7 +338,7 @@ class SearchInput:
         if not folder.is_dir():
             return False
         self.folder, self._files, self._digests = folder, files, digests
-        self.dirty = False
+        self._indexed_at = self.writes
         atexit.register(shutil.rmtree, folder, True)
         return True
 
@@ -348,11 +347,17 @@ class SearchInput:
         self.folder = None
         self._digests = {}
         self._files = {}
-        self.dirty = True
+        self._indexed_at = None
 
     def indexed(self) -> None:
         """Say that an index was made of the folder as it is now."""
-        self.dirty = False
+        self._indexed_at = self.writes
+
+    @property
+    def dirty(self) -> bool:
+        """Whether a document was written or removed since the folder was last said to be
+        indexed (:meth:`indexed`; a folder taken over with :meth:`adopt` was)."""
+        return self._indexed_at != self.writes
 
     @staticmethod
     def names(dest_uri: str, count: int) -> list[str]:
@@ -370,7 +375,6 @@ class SearchInput:
         for name in self._files.get(dest_uri, [])[len(names):]:
             self._digests.pop(name, None)
             (self.folder / name).unlink(missing_ok=True)
-            self.dirty = True
             self.writes += 1
         self._files[dest_uri] = names
         for name, text in zip(names, texts, strict=True):
@@ -382,7 +386,6 @@ class SearchInput:
             # a scratch copy, read only by Pagefind, which is not running now: no fsync
             target.write_text(text, encoding="utf-8")
             self._digests[name] = digest
-            self.dirty = True
             self.writes += 1
 
     def keep(self, dest_uri: str) -> bool:
@@ -397,7 +400,6 @@ class SearchInput:
         the folder holds (:attr:`documents`: how many documents)."""
         assert self.folder is not None, "begin() first"
         for dest_uri in set(self._files) - self._seen:
-            self.dirty = True
             self.writes += 1
             for name in self._files.pop(dest_uri):
                 self._digests.pop(name, None)
@@ -412,7 +414,7 @@ class SearchInput:
         self.folder = None
         self._digests = {}
         self._files = {}
-        self.dirty = True
+        self._indexed_at = None
 
 
 class Indexer:
