@@ -264,7 +264,14 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         yield
         return
 
+    fired = False
+
     def expired(signum: int, frame: Any) -> None:
+        # The exception can land where Python swallows it (a weakref or __del__ callback):
+        # fire again shortly, and fail on the way out if the work finished anyway.
+        nonlocal fired
+        fired = True
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
         raise ConversionTimeout
 
     previous = signal.signal(signal.SIGALRM, expired)
@@ -274,6 +281,8 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if fired:
+        raise ConversionTimeout
 
 
 def convert_resource(
