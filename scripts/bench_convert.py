@@ -45,7 +45,7 @@ def make_library(root: Path, entries: int, fetched: int, page: str) -> None:
 
 def convert(root: Path, jobs: int) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "reflib.cli", "--root", str(root), "convert",
+    proc = subprocess.run([sys.executable, "-m", "reflib.cli.main", "--root", str(root), "convert",
                            "--all", "--jobs", str(jobs)], capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:

@@ -92,7 +92,7 @@ def with_cut(lib: Path, cut: int, default_site: Path) -> Path:
     """``lib`` with a ``mkdocs.yml`` whose ``search_records`` budget makes the plugin cut
     pages at ``h2``-``h<cut>`` (1: whole pages): the pages it builds (counted in
     ``default_site``) and the headings down to that level."""
-    from reflib.model import load
+    from reflib.core.model import load
 
     pages = sum(1 for _ in default_site.rglob("index.html"))
     levels = [h.level for doc in load(lib).documents.values() for h in doc.headings]
@@ -200,7 +200,7 @@ def reciprocal_rank(results: list[tuple[str, str]], q: Query) -> float:
 
 def generated_queries(lib: Path, n: int, seed: int = 3) -> list[Query]:
     rng = random.Random(seed)
-    from reflib.model import load
+    from reflib.core.model import load
 
     model = load(lib)
     sections = [(rid, h) for rid, doc in model.fulltexts.items() for h in doc.headings

@@ -25,8 +25,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reflib.fsutil import sha256_path
-from reflib.paths import Slugger
+from reflib.core.fsutil import sha256_path
+from reflib.core.paths import Slugger
 
 WORDS = (
     "pipeline bubble micro batch gradient tensor shard rank stage schedule latency throughput "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from reflib.fsutil import sha256_path
+from reflib.core.fsutil import sha256_path
 
 MANIFEST = """\
 # Example manifest: comments must survive every tool.

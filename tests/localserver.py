@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from reflib import http
+from reflib.fetch import http
 
 
 def offline_http(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,11 +10,11 @@ import pymupdf
 import pytest
 
 from localserver import LocalServer, html_route, offline_http
-from reflib import manifest
-from reflib.add import guess_type_of_url
-from reflib.check import check_root
-from reflib.cli import main
-from reflib.model import load
+from reflib.checks.check import check_root
+from reflib.cli.main import main
+from reflib.core import manifest
+from reflib.core.model import load
+from reflib.workflow.add import guess_type_of_url
 from sitebuild import build
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reflib.mdscan import scan
-from reflib.paths import Slugger, github_slug, heading_plain_text, relative_link, resolve_link
+from reflib.core.mdscan import scan
+from reflib.core.paths import Slugger, github_slug, heading_plain_text, relative_link, resolve_link
 
 GOLDEN = [
     ("2.2 Performance Optimization", "22-performance-optimization"),

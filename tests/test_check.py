@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from reflib.check import check_root
-from reflib.cli import main
+from reflib.checks.check import check_root
+from reflib.cli.main import main
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from reflib.check import check_root
-from reflib.cli import main
-from reflib.model import load
+from reflib.checks.check import check_root
+from reflib.cli.main import main
+from reflib.core.model import load
 from sitebuild import build
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

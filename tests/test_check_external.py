@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reflib.cli import main
+from reflib.cli.main import main
 
 HITS: list[str] = []
 

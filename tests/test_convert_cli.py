@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from reflib import __version__
-from reflib.cli import main
+from reflib.cli.main import main
 from reflib.convert.base import ConversionError, RawInput
 from reflib.convert.run import convert_resource, pick_kind
-from reflib.frontmatter import split
-from reflib.fsutil import sha256_file, sha256_text, sha256_tree
-from reflib.manifest import load
+from reflib.core.frontmatter import split
+from reflib.core.fsutil import sha256_file, sha256_text, sha256_tree
+from reflib.core.manifest import load
 
 MANIFEST = """\
 # Library manifest: these comments must survive `reflib convert`.
@@ -379,8 +379,8 @@ def test_low_coverage_is_recorded_warned_listed_and_shown(
     assert [item["id"] for item in data["low_coverage"]] == ["page"]
     from bs4 import BeautifulSoup
 
-    from reflib.model import load as load_library
-    from reflib.sitegen import Pages
+    from reflib.core.model import load as load_library
+    from reflib.site.sitegen import Pages
 
     dashboard = Pages(load_library(lib)).dashboard_page(None)
     section = dashboard[dashboard.index("## Low coverage"):]

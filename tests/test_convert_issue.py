@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 
 from reflib.convert.base import ConversionError, ConvertRequest, RawInput
 from reflib.convert.issue import convert
-from reflib.paths import Slugger, heading_plain_text
+from reflib.core.paths import Slugger, heading_plain_text
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 

@@ -316,8 +316,8 @@ def test_a_sentence_cut_by_a_page_break_stays_one_paragraph(tmp_path: Path) -> N
     a page that ends a sentence keeps the marker between paragraphs."""
     import markdown as md
 
-    from reflib.evidence import passage_text
-    from reflib.mdscan import scan
+    from reflib.core.evidence import passage_text
+    from reflib.core.mdscan import scan
 
     doc = pymupdf.open()
     first = doc.new_page()

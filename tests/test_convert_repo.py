@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from reflib.convert import fenced_block, unclosed_fence
 from reflib.convert.base import ConversionError, ConvertRequest, RawInput
 from reflib.convert.repo import GitIgnore, convert, language, matches
-from reflib.paths import Slugger, heading_plain_text
+from reflib.core.paths import Slugger, heading_plain_text
 
 BACKTICKS = "Use ```` to fence.\n```python\nnot a fence for us\n```\n"
 

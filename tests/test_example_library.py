@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reflib import model
-from reflib.check import check_root
-from reflib.schema import STATUSES, TYPES
+from reflib.checks.check import check_root
+from reflib.core import model
+from reflib.core.schema import STATUSES, TYPES
 
 REPO = Path(__file__).resolve().parents[1]
 

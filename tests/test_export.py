@@ -1,4 +1,4 @@
-"""``reflib.export``: catalog.json and llms.txt, and the ``reflib export`` command."""
+"""``reflib.lookup.export``: catalog.json and llms.txt, and the ``reflib export`` command."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from reflib import paths
-from reflib.cli import main
-from reflib.export import catalog, llms_txt
-from reflib.model import load
+from reflib.cli.main import main
+from reflib.core import paths
+from reflib.core.model import load
+from reflib.lookup.export import catalog, llms_txt
 
 
 def test_site_urls() -> None:

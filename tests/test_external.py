@@ -1,4 +1,4 @@
-"""Tests of reflib.external.check_urls against a local server on 127.0.0.1."""
+"""Tests of reflib.fetch.external.check_urls against a local server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from localserver import (
     redirect_route,
     slow_route,
 )
-from reflib import external, http
-from reflib.external import UrlResult, check_urls, default_cache_dir
+from reflib.fetch.external import UrlResult, check_urls, default_cache_dir
+from reflib.fetch import external, http
 
 
 @pytest.fixture(autouse=True)

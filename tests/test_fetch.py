@@ -22,8 +22,8 @@ from localserver import (
     offline_http,
     slow_route,
 )
-from reflib.cli import main
-from reflib.fetch import (
+from reflib.cli.main import main
+from reflib.fetch.resource import (
     FetchError,
     extract_tar,
     github_issue_parts,
@@ -196,7 +196,7 @@ def fetch(lib: Path, *args: str) -> int:
 
 
 def entry(lib: Path, rid: str) -> dict[str, Any]:
-    from reflib import manifest
+    from reflib.core import manifest
     doc = manifest.load(lib / "refs" / "manifest.yaml")
     return next(e.data for e in doc.entries if e.data["id"] == rid)
 

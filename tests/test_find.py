@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from reflib.cli import main
-from reflib.search import INDEX_PATH, Index, parse_query, stem, tokenize
+from reflib.cli.main import main
+from reflib.lookup.search import INDEX_PATH, Index, parse_query, stem, tokenize
 
 
 def find_json(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> list[dict]:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from reflib.check import check_root
-from reflib.cli import main
+from reflib.checks.check import check_root
+from reflib.cli.main import main
 from sitebuild import build
 
 SECRET = "TOP-SECRET-LINE-4242"
@@ -109,7 +109,7 @@ def _tiny_library(root: Path, n: int) -> list[str]:
 
 
 def _statuses(root: Path) -> dict[str, str]:
-    from reflib.manifest import load
+    from reflib.core.manifest import load
 
     return {e.data["id"]: e.data["status"] for e in load(root / "refs/manifest.yaml").entries}
 
@@ -120,7 +120,7 @@ def test_concurrent_conversions_both_land(tmp_path: Path) -> None:
 
     root = tmp_path / "lib"
     ids = _tiny_library(root, 24)
-    cmd = [sys.executable, "-m", "reflib.cli", "--root", str(root), "convert", "--jobs", "1"]
+    cmd = [sys.executable, "-m", "reflib.cli.main", "--root", str(root), "convert", "--jobs", "1"]
     first = subprocess.Popen([*cmd, *ids[:12]], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     second = subprocess.Popen([*cmd, *ids[12:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert first.wait(timeout=300) == 0, first.stderr.read() if first.stderr else ""
@@ -136,12 +136,12 @@ def test_an_edit_waits_for_the_lock_and_loses_nothing(tmp_path: Path) -> None:
     import sys
     import time
 
-    from reflib import manifest
+    from reflib.core import manifest
 
     root = tmp_path / "lib"
     ids = _tiny_library(root, 2)
     path = root / "refs/manifest.yaml"
-    cmd = [sys.executable, "-m", "reflib.cli", "--root", str(root), "convert", ids[0],
+    cmd = [sys.executable, "-m", "reflib.cli.main", "--root", str(root), "convert", ids[0],
            "--jobs", "1"]
     with manifest.locked(path):
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -359,7 +359,7 @@ def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
     for rid in ids:
         (root / f"sources/{rid}/raw/page.html").write_text(
             f"<html><body><article>{paragraphs}</article></body></html>")
-    proc = subprocess.Popen([sys.executable, "-m", "reflib.cli", "--root", str(root),
+    proc = subprocess.Popen([sys.executable, "-m", "reflib.cli.main", "--root", str(root),
                              "convert", "--jobs", "2", "--timeout", "0"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     alive = _kill_once_workers_run(proc, settle=1.0)  # the workers are converting then

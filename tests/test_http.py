@@ -1,4 +1,4 @@
-"""Tests of reflib.http against a threaded local server on 127.0.0.1.
+"""Tests of reflib.fetch.http against a threaded local server on 127.0.0.1.
 
 The server lives in ``localserver.py``.
 """
@@ -25,7 +25,8 @@ from localserver import (
     redirect_route,
     slow_route,
 )
-from reflib import __version__, http
+from reflib import __version__
+from reflib.fetch import http
 
 
 @pytest.fixture(autouse=True)

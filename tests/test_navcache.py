@@ -14,7 +14,7 @@ import pytest
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
-from reflib.navcache import NavMemo, _norm_parts
+from reflib.engines.mkdocs.navcache import NavMemo, _norm_parts
 
 EXTRA_FULLTEXT_LINES = """
 
@@ -73,7 +73,7 @@ def test_worker_rendering_logs_what_mkdocs_logs() -> None:
     """A worker's messages come back with the rendering and are logged by the build."""
     from mkdocs.structure.files import InclusionLevel
 
-    from reflib import renderpool
+    from reflib.engines.mkdocs import renderpool
 
     ctx = renderpool.BuildContext(
         [renderpool.SELF, "toc"], {}, True,

@@ -8,9 +8,9 @@ import contextlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reflib import frontmatter, manifest, mdscan
-from reflib.errors import ReflibError
-from reflib.paths import Slugger, heading_plain_text, resolve_link
+from reflib.core import frontmatter, manifest, mdscan
+from reflib.core.errors import ReflibError
+from reflib.core.paths import Slugger, heading_plain_text, resolve_link
 
 YAMLISH = st.text(
     alphabet=st.sampled_from([*list("abc:- \n\t#[]{}'\"|>&*!%@`,?0123456789.\\~"), "é", "\x00"]),

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from reflib import approval
-from reflib.check import check_root
-from reflib.cli import main
-from reflib.errors import ReflibError
-from reflib.frontmatter import set_keys as set_front_matter
-from reflib.model import load
+from reflib.checks.check import check_root
+from reflib.cli.main import main
+from reflib.core import approval
+from reflib.core.errors import ReflibError
+from reflib.core.frontmatter import set_keys as set_front_matter
+from reflib.core.model import load
 
 TODAY = _dt.date.today().isoformat()
 

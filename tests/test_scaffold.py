@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from libfactory import fulltext
-from reflib.check import check_root
-from reflib.cli import main
-from reflib.model import load
+from reflib.checks.check import check_root
+from reflib.cli.main import main
+from reflib.core.model import load
 
 ENTRY = """\
 resources:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reflib import install_source
-from reflib.cli import main
+from reflib.cli.main import main
+from reflib.workflow import install_source
 
 REPO = Path(__file__).resolve().parents[1]
 

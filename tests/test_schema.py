@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from reflib import frontmatter
-from reflib.cli import main
-from reflib.schema import SCHEMAS, schema_json
+from reflib.cli.main import main
+from reflib.core import frontmatter
+from reflib.core.schema import SCHEMAS, schema_json
 
 SHIPPED = Path(__file__).resolve().parents[1] / "plugins/reflib/schemas"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reflib.cli import main
+from reflib.cli.main import main
 
 
 def show(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from reflib import mdrewrite, paths, progress
-from reflib.model import load
-from reflib.schema import STATUSES
+from reflib.core import paths, progress
+from reflib.core.model import load
+from reflib.core.schema import STATUSES
+from reflib.site import mdrewrite
 from sitebuild import SMALLEST_CONFIG, Build, build
 
 
@@ -223,7 +224,7 @@ def test_dashboard_counts(built: Build) -> None:
 def test_dashboard_problems_panel_lists_every_check_finding(tmp_path: Path,
                                                           built: Build) -> None:
     from libfactory import make_library
-    from reflib.check import check_root
+    from reflib.checks.check import check_root
 
     art = built.article("dashboard/index.html")
     assert art.select_one(".reflib-problems--none") is not None
@@ -368,7 +369,7 @@ def test_refs_index_and_user_nav_are_kept(tmp_path: Path) -> None:
 
 
 def test_sources_are_watched_by_serve() -> None:
-    from reflib.plugin import ReflibPlugin
+    from reflib.engines.mkdocs.plugin import ReflibPlugin
 
     plugin = ReflibPlugin()
     plugin.root = Path(__file__).resolve().parents[1]

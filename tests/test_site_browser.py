@@ -170,7 +170,7 @@ def test_sections_beyond_the_record_budget_are_sub_results(tmp_path: Path,
     (or not at all): the best-matching heading inside a record is the result, linked to the
     heading in the page, and the record's own section is listed under it."""
     from libfactory import make_library
-    from reflib import model
+    from reflib.core import model
 
     root = make_library(tmp_path / "lib")
     full = root / "sources/alpha/full.md"

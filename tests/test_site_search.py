@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from libfactory import make_library
-from reflib import pagefind_index
+from reflib.site import pagefind_index
 from sitebuild import SMALLEST_CONFIG, Build, build
 
 pytestmark = pytest.mark.skipif(not pagefind_index.available(),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reflib.cli import main
+from reflib.cli.main import main
 
 
 def status_json(root: Path, capsys: pytest.CaptureFixture[str]) -> dict:

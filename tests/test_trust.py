@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from reflib.check import check_root
-from reflib.cli import main
-from reflib.frontmatter import split
+from reflib.checks.check import check_root
+from reflib.cli.main import main
+from reflib.core.frontmatter import split
 from sitebuild import build
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from reflib.cli.main import main
 
 sys.exit(main())

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import escape_inline, unclosed_fence
-from .base import ConversionError, ConvertRequest, ConvertResult
+from reflib.convert import escape_inline, unclosed_fence
+from reflib.convert.base import ConversionError, ConvertRequest, ConvertResult
 
 SIBLING_PATTERNS = ("{stem}.comments.json", "{stem}_comments.json", "{stem}-comments.json",
                     "comments.json")

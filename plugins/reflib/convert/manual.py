@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import evidence, frontmatter
-from ..errors import ReflibError
-from ..fsutil import sha256_path
-from ..model import TODO_MARK
-from ..paths import fulltext_rel
-from ..schema import MANUAL_CONVERTER
-from .base import ConversionError, RawInput
-from .run import raw_inputs
+from reflib.convert.base import ConversionError, RawInput
+from reflib.convert.run import raw_inputs
+from reflib.core import evidence, frontmatter
+from reflib.core.errors import ReflibError
+from reflib.core.fsutil import sha256_path
+from reflib.core.model import TODO_MARK
+from reflib.core.paths import fulltext_rel
+from reflib.core.schema import MANUAL_CONVERTER
 
 LOW_PAGE_COVERAGE = 0.8
 """A page whose text-layer words are found less than this in its transcription is listed."""
@@ -77,7 +77,7 @@ class Registration:
 
 def _pdfs(raws: list[RawInput]) -> list[tuple[str, Path, str]]:
     """(rel, path, page-marker prefix) of each PDF, as the PDF converter names them."""
-    from .pdf import _file_slug, _pdf_inputs
+    from reflib.convert.pdf import _file_slug, _pdf_inputs
 
     found = list(_pdf_inputs(raws))
     several = len(found) > 1
@@ -89,7 +89,7 @@ def _text_layer(path: Path, shown: str) -> list[list[str]]:
     """The words of each page's text layer."""
     import pymupdf
 
-    from .pdf import open_pdf
+    from reflib.convert.pdf import open_pdf
 
     try:
         doc = open_pdf(path, shown)
@@ -142,7 +142,7 @@ def _block_map(hashes: dict[str, str]) -> str:
 
 
 def _scalar(value: Any) -> str:
-    from ..scaffold import yaml_scalar
+    from reflib.workflow.scaffold import yaml_scalar
 
     return yaml_scalar(value)
 
@@ -218,7 +218,7 @@ def scaffold(root: Path, entry: dict[str, Any], *, by: str | None) -> str:
     """A full.md to be filled by hand: front matter, then per PDF page a page marker and a
     placeholder (per raw file for other kinds). Raises :class:`ReflibError` when a raw file
     is missing."""
-    from ..scaffold import render
+    from reflib.workflow.scaffold import render
 
     rid = str(entry.get("id", ""))
     try:

@@ -63,8 +63,8 @@ from typing import Any
 
 import pymupdf
 
-from . import fenced_block
-from .base import ConversionError, ConvertRequest, ConvertResult, RawInput
+from reflib.convert import fenced_block
+from reflib.convert.base import ConversionError, ConvertRequest, ConvertResult, RawInput
 
 KIND = "pdf"
 
@@ -235,7 +235,7 @@ def convert(request: ConvertRequest) -> ConvertResult:
 def _coverage(raws: Iterable[RawInput], body: str, notes: list[str]) -> float | None:
     """The self-check: the share of the text layer's words that the body holds (page by
     page, by the page markers); a page below the threshold gets a note."""
-    from .manual import LOW_PAGE_COVERAGE, MIN_PAGE_WORDS, pdf_coverage
+    from reflib.convert.manual import LOW_PAGE_COVERAGE, MIN_PAGE_WORDS, pdf_coverage
 
     try:
         pages = pdf_coverage(list(raws), body)

@@ -29,8 +29,8 @@ from typing import Any
 
 import pathspec
 
-from . import escape_inline, fenced_block, inline_code
-from .base import ConversionError, ConvertRequest, ConvertResult, RawInput
+from reflib.convert import escape_inline, fenced_block, inline_code
+from reflib.convert.base import ConversionError, ConvertRequest, ConvertResult, RawInput
 
 DEFAULT_MAX_FILE_KB = 512
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")

@@ -33,14 +33,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..errors import ReflibError
-from ..frontmatter import normalize_newlines, render, split
-from ..fsutil import atomic_write, sha256_path, sha256_text
-from ..manifest import update_entries, update_entry
-from ..paths import MANIFEST, fulltext_rel, is_safe_relative, outside, source_dir_rel
-from ..schema import ID_PATTERN, is_reflib_converter
-from .base import ConversionError, ConvertRequest, ConvertResult, RawInput
+from reflib import __version__
+from reflib.convert.base import ConversionError, ConvertRequest, ConvertResult, RawInput
+from reflib.core.errors import ReflibError
+from reflib.core.frontmatter import normalize_newlines, render, split
+from reflib.core.fsutil import atomic_write, sha256_path, sha256_text
+from reflib.core.manifest import update_entries, update_entry
+from reflib.core.paths import MANIFEST, fulltext_rel, is_safe_relative, outside, source_dir_rel
+from reflib.core.schema import ID_PATTERN, is_reflib_converter
 
 CONVERTED = "converted"
 ISSUE_TYPES = ("issue", "rfc")
@@ -81,7 +81,7 @@ class Outcome:
 
 def raw_kind(raw: RawInput, resource_type: str) -> str:
     """The converter kind for one raw entry; :class:`ConversionError` when there is none."""
-    from .repo import is_archive
+    from reflib.convert.repo import is_archive
 
     name = raw.path.name.lower()
     if raw.path.is_dir() or is_archive(raw.path):
@@ -117,13 +117,17 @@ def pick_kind(raws: list[RawInput], resource_type: str) -> str:
 
 
 def load_converter(kind: str) -> Converter:
-    """The ``convert`` function of ``reflib.convert.<kind>``, imported on first use."""
+    """The ``convert`` function of ``reflib.convert.<kind>``, imported on first use (with
+    what its ``prepare()``, if any, imports ahead of a conversion)."""
     try:
         module = importlib.import_module(f"{__package__}.{kind}")
     except ModuleNotFoundError as exc:
         if exc.name == f"{__package__}.{kind}":
             raise ConversionError(f"no {kind} converter in this reflib build") from None
         raise
+    prepare = getattr(module, "prepare", None)
+    if prepare is not None:
+        prepare()  # heavy imports, before any time limit starts
     convert: Converter = module.convert
     return convert
 
@@ -318,8 +322,9 @@ def convert_resource(
     try:
         request = build_request(root, entry)
         kind = pick_kind(request.raw, request.type)
+        converter = load_converter(kind)  # its imports are not the conversion's time
         with time_limit(seconds):
-            result = load_converter(kind)(request)
+            result = converter(request)
         if result.title and not entry.get("title"):
             request.title = result.title
         body = clean_body(result.body)

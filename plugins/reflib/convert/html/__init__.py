@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from ..base import ConversionError, ConvertRequest, ConvertResult
-from . import clean, opinion
-from .blocks import analyse
-from .decode import decode_html
-from .dom import Element, parse, tag_of, text_of
-from .math import convert_math
-from .render import Renderer
-from .selection import LOW_COVERAGE, Selection, choose, prune
+from reflib.convert.base import ConversionError, ConvertRequest, ConvertResult
+from reflib.convert.html import clean, opinion
+from reflib.convert.html.blocks import analyse
+from reflib.convert.html.decode import decode_html
+from reflib.convert.html.dom import Element, parse, tag_of, text_of
+from reflib.convert.html.math import convert_math
+from reflib.convert.html.render import Renderer
+from reflib.convert.html.selection import LOW_COVERAGE, Selection, choose, prune
 
 KIND = "html"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -67,6 +67,10 @@ class _Prepared:
     base_url: str | None
     notes: list[str]
     selection: Selection
+
+
+prepare = opinion.prepare
+"""Imports the second opinion ahead of a conversion (see :func:`reflib.convert.run.load_converter`)."""
 
 
 def _meta_title(doc: Element) -> str | None:

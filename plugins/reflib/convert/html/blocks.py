@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dom import HEADINGS, INLINE_TAGS, Element, classes, elements, tag_of, words
+from reflib.convert.html.dom import HEADINGS, INLINE_TAGS, Element, classes, elements, tag_of, words
 
 MIN_PROSE = 25
 """Characters a block needs to count as prose (with sentence punctuation, or 80 without)."""

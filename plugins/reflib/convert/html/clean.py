@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .blocks import STRONG, WEAK, Page
-from .dom import (
+from reflib.convert.html.blocks import STRONG, WEAK, Page
+from reflib.convert.html.dom import (
     HEADINGS,
     JUNK_TAGS,
     Element,
@@ -36,7 +36,7 @@ from .dom import (
     text_of,
     words,
 )
-from .math import TEX_ATTR
+from reflib.convert.html.math import TEX_ATTR
 
 _PERMALINK_TEXT = frozenset(["¶", "#", "§", "🔗", "link", "permalink", "\u00b6", "\uf0c1"])
 _PERMALINK_CLASSES = frozenset(

@@ -12,7 +12,7 @@ import codecs
 import contextlib
 import re
 
-from ..base import ConversionError
+from reflib.convert.base import ConversionError
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),

@@ -16,7 +16,7 @@ Text that is already TeX (``\\(...\\)``, ``$...$`` left for a script to render) 
 
 from __future__ import annotations
 
-from .dom import Element, classes, elements, remove, tag_of
+from reflib.convert.html.dom import Element, classes, elements, remove, tag_of
 
 TEX_ATTR = "data-reflib-tex"
 DISPLAY_ATTR = "data-reflib-display"

@@ -16,6 +16,14 @@ class OpinionUnavailable(Exception):
     """The second opinion could not be asked (not installed, or it failed on this page)."""
 
 
+def prepare() -> None:
+    """Import trafilatura now (a few hundred ms the first time), if it is installed."""
+    try:
+        import trafilatura  # noqa: F401
+    except ImportError:
+        pass
+
+
 def trafilatura_text(html: str, url: str | None) -> str | None:
     """trafilatura's plain text of the page's main content (``None`` when it finds none).
 

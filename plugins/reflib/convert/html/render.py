@@ -30,8 +30,8 @@ from urllib.parse import urljoin
 import nh3
 from lxml import etree
 
-from .dom import HEADINGS, INLINE_TAGS, Element, tag_of
-from .math import DISPLAY_ATTR, TEX_ATTR
+from reflib.convert.html.dom import HEADINGS, INLINE_TAGS, Element, tag_of
+from reflib.convert.html.math import DISPLAY_ATTR, TEX_ATTR
 
 MAX_RENDER_DEPTH = 150
 """Below this depth a subtree is rendered as plain text (pathological nesting)."""

@@ -27,9 +27,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ...schema import LOW_COVERAGE
-from .blocks import STRONG, WEAK, Block, Page, mark_chrome
-from .dom import HEADINGS, Element, classes, tag_of, words
+from reflib.convert.html.blocks import STRONG, WEAK, Block, Page, mark_chrome
+from reflib.convert.html.dom import HEADINGS, Element, classes, tag_of, words
+from reflib.core.schema import LOW_COVERAGE
 
 _BODY_CLASSES = frozenset(
     """post-content entry-content article-content article-body post-body story-body post-prose
