@@ -20,8 +20,8 @@ from localserver import (
     redirect_route,
     slow_route,
 )
-from reflib.fetch.external import UrlResult, check_urls, default_cache_dir
 from reflib.fetch import external, http
+from reflib.fetch.external import UrlResult, check_urls, default_cache_dir
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ has no documentation container (those hold the page's content by construction).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
 
@@ -18,10 +19,8 @@ class OpinionUnavailable(Exception):
 
 def prepare() -> None:
     """Import trafilatura now (a few hundred ms the first time), if it is installed."""
-    try:
+    with contextlib.suppress(ImportError):
         import trafilatura  # noqa: F401
-    except ImportError:
-        pass
 
 
 def trafilatura_text(html: str, url: str | None) -> str | None:
