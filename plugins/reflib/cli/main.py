@@ -18,7 +18,7 @@ from reflib.core.errors import ReflibError
 
 COMMANDS = (
     "add", "check", "convert", "fetch", "status", "find", "show", "new", "init", "review", "schema",
-    "export", "mcp", "next", "integrate",
+    "export", "mcp", "next", "integrate", "build", "serve",
 )
 
 

@@ -142,7 +142,7 @@ def _block_map(hashes: dict[str, str]) -> str:
 
 
 def _scalar(value: Any) -> str:
-    from reflib.workflow.scaffold import yaml_scalar
+    from reflib.core.templates import yaml_scalar
 
     return yaml_scalar(value)
 
@@ -218,7 +218,7 @@ def scaffold(root: Path, entry: dict[str, Any], *, by: str | None) -> str:
     """A full.md to be filled by hand: front matter, then per PDF page a page marker and a
     placeholder (per raw file for other kinds). Raises :class:`ReflibError` when a raw file
     is missing."""
-    from reflib.workflow.scaffold import render
+    from reflib.core.templates import render
 
     rid = str(entry.get("id", ""))
     try:

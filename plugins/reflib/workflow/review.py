@@ -164,7 +164,7 @@ def approve(lib: Library, resource_id: str, reviewer: str,
     Raises :class:`ReflibError` listing the problems when the card cannot be approved.
     Nothing is written.
     """
-    from reflib.workflow.scaffold import yaml_scalar
+    from reflib.core.templates import yaml_scalar
 
     state = review(lib, resource_id)
     if state.problems:

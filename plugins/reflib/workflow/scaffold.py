@@ -8,21 +8,17 @@ writes a file atomically and never replaces an existing one.
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import jinja2
 
 from reflib import __version__
-from reflib.core import paths, templates
+from reflib.core import paths
 from reflib.core.errors import ReflibError
 from reflib.core.fsutil import atomic_create
 from reflib.core.model import Library
 from reflib.core.schema import TOPIC_PATTERN, TOPIC_SECTIONS
+from reflib.core.templates import render
 from reflib.workflow import install_source
 
 SECTION_HINTS = {
@@ -45,41 +41,6 @@ INIT_FILES = {
 """Files of a new library and their templates; folders get a ``.gitkeep`` (:data:`INIT_DIRS`)."""
 
 INIT_DIRS = (paths.CARDS_DIR, paths.TOPICS_DIR, paths.SOURCES_DIR)
-
-_SIMPLE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .,/@()+-]*$")
-_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"}
-
-
-def yaml_scalar(value: Any) -> str:
-    """``value`` as a YAML scalar: plain when unambiguous, else a double-quoted string."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    if (_SIMPLE.match(text) and text.lower() not in _YAML_WORDS and not text.endswith(" ")
-            and not re.match(r"^[0-9.+-]", text) and ": " not in text):
-        return text
-    return json.dumps(text, ensure_ascii=False)
-
-
-def environment(root: Path | None) -> jinja2.Environment:
-    """The template environment with the ``yaml`` and ``shell`` filters."""
-    env = templates.environment(root)
-    env.filters["yaml"] = yaml_scalar
-    env.filters["shell"] = shlex.quote
-    return env
-
-
-def render(root: Path | None, name: str, **context: Any) -> str:
-    """Render template ``name`` (e.g. ``scaffold/card.md.j2``) with ``context``."""
-    try:
-        return environment(root).get_template(name).render(**context)
-    except jinja2.TemplateError as exc:
-        where = getattr(exc, "filename", None) or name
-        line = getattr(exc, "lineno", None)
-        raise ReflibError(f"template error: {exc}", where, line) from None
-
 
 def _link_label(text: str) -> str:
     label = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
