@@ -20,6 +20,8 @@ run, each beside the baseline measured in the same run:
   ``/pagefind/`` (split into the search data and Pagefind's UI code); the headline is the
   median of the typical (rare, mid, two-word) queries. Against it: ``search_index.json`` and
   the lunr worker, which Material loads whatever the query;
+* ``reflib build --engine zensical`` beside plain Zensical on the same markdown (when Zensical
+  is installed);
 * ``reflib check`` time.
 
     python scripts/bench.py [--sizes 200,1000] [--size-kb 100] [--keep DIR]
@@ -31,6 +33,7 @@ import argparse
 import functools
 import gzip
 import http.server
+import importlib.util
 import json
 import os
 import shutil
@@ -345,6 +348,20 @@ def run_size(work: Path, n: int, size_kb: int) -> None:
     check_s, _, _, crc = measure([sys.executable, "-m", "reflib", "--root", str(lib), "check"], lib)
     print(f"reflib check: {check_s:.2f} s (exit {crc}); ratio to plain build "
           f"{check_s / plain_s:.3f}", flush=True)
+    if importlib.util.find_spec("zensical") is not None:
+        # last: Zensical writes plain/site over plain Material's
+        zen_plain_s, _, zen_plain_all, zprc = measure(
+            [sys.executable, "-m", "zensical", "build", "-c"], plain)
+        print(f"plain Zensical build:      {zen_plain_s:8.1f} s  peak "
+              f"{zen_plain_all / 1024:7.0f} MB  (exit {zprc}; the same markdown and "
+              f"mkdocs.yml as plain Material)", flush=True)
+        zen_s, zen_rss, zen_all, zrc = measure(
+            [sys.executable, "-m", "reflib", "--root", str(lib), "build", "--engine",
+             "zensical", "-d", str(work / f"zsite{n}")], lib)
+        print(f"reflib + Zensical build:   {zen_s:8.1f} s  peak {zen_all / 1024:7.0f} MB "
+              f"(largest process {zen_rss / 1024:.0f} MB)  (exit {zrc})", flush=True)
+        print(f"  ratio to plain Material {zen_s / plain_s:.2f}, to plain Zensical "
+              f"{zen_s / zen_plain_s:.2f}, to reflib + MkDocs {zen_s / ours_s:.2f}", flush=True)
 
 
 def main() -> int:

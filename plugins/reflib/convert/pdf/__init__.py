@@ -50,13 +50,14 @@ A corrupt, empty or password-protected PDF raises :class:`ConversionError`."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import pymupdf
 
 from reflib.convert.base import ConversionError, ConvertRequest, ConvertResult, RawInput
+from reflib.convert.pdf.coverage import LOW_PAGE_COVERAGE, MIN_PAGE_WORDS, pdf_coverage
+from reflib.convert.pdf.files import file_slug, open_pdf, pdf_inputs
 from reflib.convert.pdf.layout import _context
 from reflib.convert.pdf.model import KIND, PageText, _key
 from reflib.convert.pdf.page import _mark_chrome, normalize_text, read_page
@@ -69,7 +70,7 @@ from reflib.convert.pdf.tables import _find_tables, table_regions
 
 def convert(request: ConvertRequest) -> ConvertResult:
     """Convert the PDFs of one resource into one markdown body with page markers and notes."""
-    pdfs = list(_pdf_inputs(request.raw))
+    pdfs = list(pdf_inputs(request.raw))
     if not pdfs:
         raise ConversionError("no PDF file among the raw entries")
     several = len(pdfs) > 1
@@ -77,7 +78,7 @@ def convert(request: ConvertRequest) -> ConvertResult:
     notes: list[str] = []
     title: str | None = None
     for rel, path in pdfs:
-        prefix = _file_slug(path) + "-" if several else ""
+        prefix = file_slug(path) + "-" if several else ""
         body, file_notes, file_title = _convert_file(path, rel, prefix)
         title = title or file_title
         if several:
@@ -94,7 +95,6 @@ def convert(request: ConvertRequest) -> ConvertResult:
 def _coverage(raws: Iterable[RawInput], body: str, notes: list[str]) -> float | None:
     """The self-check: the share of the text layer's words that the body holds (page by
     page, by the page markers); a page below the threshold gets a note."""
-    from reflib.convert.manual import LOW_PAGE_COVERAGE, MIN_PAGE_WORDS, pdf_coverage
 
     try:
         pages = pdf_coverage(list(raws), body)
@@ -114,58 +114,6 @@ def pdf_to_markdown(path: str | Path, *, anchor_prefix: str = "") -> tuple[str, 
     """Convert one PDF file: the markdown body and the notes (one line per page that has any)."""
     body, notes, _title = _convert_file(Path(path), str(path), anchor_prefix)
     return body, notes
-
-
-# --- files ---------------------------------------------------------------------------------------
-
-
-def _pdf_inputs(raws: Iterable[RawInput]) -> Iterator[tuple[str, Path]]:
-    """(rel, path) of each PDF: a raw file, or the PDFs inside a raw folder in name order."""
-    for raw in raws:
-        if raw.path.is_dir():
-            for path in sorted(raw.path.rglob("*.pdf")):
-                yield f"{raw.rel.rstrip('/')}/{path.relative_to(raw.path).as_posix()}", path
-        else:
-            yield raw.rel, raw.path
-
-
-def _file_slug(path: Path) -> str:
-    """A lowercase anchor-safe form of a file's stem."""
-    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "file"
-
-
-def open_pdf(path: Path, shown: str) -> pymupdf.Document:
-    """Open a PDF or raise :class:`ConversionError` saying why it cannot be read."""
-    if not path.is_file():
-        raise ConversionError(f"{shown}: no such file")
-    if path.stat().st_size == 0:
-        raise ConversionError(f"{shown}: the file is empty, not a PDF")
-    try:
-        doc = pymupdf.open(path, filetype="pdf")
-    except Exception as exc:  # MuPDF raises several types for damaged files
-        raise ConversionError(f"{shown}: not a readable PDF ({exc})") from None
-    if doc.needs_pass:
-        doc.close()
-        raise ConversionError(
-            f"{shown}: the PDF is encrypted and needs a password to open; save an unencrypted copy"
-        )
-    if doc.page_count == 0:
-        doc.close()
-        raise ConversionError(f"{shown}: the PDF has no pages")
-    if doc.is_repaired and _truncated(path):
-        doc.close()
-        raise ConversionError(
-            f"{shown}: the PDF is truncated or damaged (it ends without its %%EOF marker, and "
-            f"MuPDF had to rebuild its index to open it), so pages or text would be missing; "
-            f"fetch it again")
-    return doc
-
-
-def _truncated(path: Path) -> bool:
-    """No ``%%EOF`` in the last 2 KiB: the file was cut short (a download that stopped)."""
-    with open(path, "rb") as handle:
-        handle.seek(max(0, path.stat().st_size - 2048))
-        return b"%%EOF" not in handle.read()
 
 
 def _convert_file(path: Path, shown: str, prefix: str) -> tuple[str, list[str], str | None]:

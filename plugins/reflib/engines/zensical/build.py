@@ -213,9 +213,14 @@ def _staged_config(config: dict[str, Any], root: Path, docs: Path, lsite: Librar
     out = {k: v for k, v in config.items() if k not in ("plugins", "docs_dir", "site_dir")}
     plugins = [p for p in config.get("plugins") or ()
                if p != "reflib" and not (isinstance(p, dict) and "reflib" in p)]
-    plugins = [p for p in plugins if p not in ("search", "material/search")]
-    if plugins:
-        out["plugins"] = plugins
+    plugins = [p for p in plugins if p not in ("search", "material/search") and not (
+        isinstance(p, dict) and ("search" in p or "material/search" in p))]
+    if lsite.options.search != "material":
+        # Pagefind (reflib's search button), or none: Zensical's own search is turned off
+        plugins.append({"search": {"enabled": False}})
+    else:
+        plugins.append("search")
+    out["plugins"] = plugins
     out["docs_dir"] = docs.name
     out["site_dir"] = "site"
     extensions = list(config.get("markdown_extensions") or [])
