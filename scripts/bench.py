@@ -24,7 +24,7 @@ run, each beside the baseline measured in the same run:
   is installed);
 * ``reflib check`` time.
 
-    python scripts/bench.py [--sizes 200,1000] [--size-kb 100] [--keep DIR]
+    python scripts/bench.py [--sizes 200,1000] [--size-kb 100] [--keep DIR] [--builds-only]
 """
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ def query_bytes(reflib_site: Path, plain_site_dir: Path,
     return out
 
 
-def run_size(work: Path, n: int, size_kb: int) -> None:
+def run_size(work: Path, n: int, size_kb: int, builds_only: bool = False) -> None:
     lib = work / f"lib{n}"
     t0 = time.perf_counter()
     generate(lib, n, size_kb)
@@ -301,53 +301,55 @@ def run_size(work: Path, n: int, size_kb: int) -> None:
           f"(largest process {ours_rss / 1024:.0f} MB)  (exit {orc})", flush=True)
     print(f"  ratio build time {ours_s / plain_s:.2f}, peak memory {ours_all / plain_all:.2f}"
           f"  (target: time <= 1, memory < 2 GB; peak: all processes at once)", flush=True)
-    warm_s, _, warm_all, wrc = measure([sys.executable, "-m", "mkdocs", "build", "-q"], lib)
-    print(f"reflib warm build (the same library again, a fresh process): {warm_s:8.1f} s  peak "
-          f"{warm_all / 1024:7.0f} MB (exit {wrc}); ratio to the cold build "
-          f"{warm_s / ours_s:.2f}  (target <= 0.33)", flush=True)
-    shutil.rmtree(lib / "site")
-    cached_s, _, _, crc2 = measure([sys.executable, "-m", "mkdocs", "build", "-q"], lib)
-    print(f"reflib build from the on-disk cache alone (no site folder, as CI restoring "
-          f".cache/): {cached_s:.1f} s (exit {crc2}); ratio to the cold build "
-          f"{cached_s / ours_s:.2f}", flush=True)
+    if not builds_only:
+        warm_s, _, warm_all, wrc = measure([sys.executable, "-m", "mkdocs", "build", "-q"], lib)
+        print(f"reflib warm build (the same library again, a fresh process): {warm_s:8.1f} s  peak "
+              f"{warm_all / 1024:7.0f} MB (exit {wrc}); ratio to the cold build "
+              f"{warm_s / ours_s:.2f}  (target <= 0.33)", flush=True)
+        shutil.rmtree(lib / "site")
+        cached_s, _, _, crc2 = measure([sys.executable, "-m", "mkdocs", "build", "-q"], lib)
+        print(f"reflib build from the on-disk cache alone (no site folder, as CI restoring "
+              f".cache/): {cached_s:.1f} s (exit {crc2}); ratio to the cold build "
+              f"{cached_s / ours_s:.2f}", flush=True)
 
-    r = rebuild(lib)
-    print(f"serve rebuild after editing one card: {r['rebuild']:.2f} s, median of 3 "
-          f"{r['rebuilds']} (first serve build {r['first']:.1f} s; rendered {r['rendered']}, "
-          f"cached {r['cached']}, reused files {r['reused']}, files re-read "
-          f"{r['model_reloaded']}, manifest parsed again {r['manifest_reparsed']}, documents "
-          f"whose links were checked again {r['checked']}; Pagefind re-index in the "
-          f"background {r['index_background'] or 0:.1f} s)", flush=True)
-    print(f"  of which reflib's event handlers {r['hooks']:.2f} s, MkDocs and the theme "
-          f"(files, navigation, reading pages, templates, writing) "
-          f"{r['rebuild'] - r['hooks']:.2f} s", flush=True)
-    print(f"  ratio rebuild / plain full build {r['rebuild'] / plain_s:.3f}  (target <= 0.1)",
-          flush=True)
-
-    q = query_bytes(lib / "site", plain / "site", queries())
-    lunr = q["lunr"]
-    for kind, r in q["pagefind"].items():
-        print(f"query {kind:7} '{r['query']}' ({r['message'].strip()}): Pagefind data "
-              f"{r['data_bytes'] / 1024:.0f} KB ({r['data_gzip'] / 1024:.0f} KB gzipped; index "
-              f"chunks {r['index_bytes'] / 1024:.0f} KB, {r['fragments']} fragments "
-              f"{r['fragment_bytes'] / 1024:.0f} KB, {r['requests']} requests in all) + code "
-              f"{r['code_bytes'] / 1024:.0f} KB ({r['code_gzip'] / 1024:.0f} KB gzipped)",
+        r = rebuild(lib)
+        print(f"serve rebuild after editing one card: {r['rebuild']:.2f} s, median of 3 "
+              f"{r['rebuilds']} (first serve build {r['first']:.1f} s; rendered {r['rendered']}, "
+              f"cached {r['cached']}, reused files {r['reused']}, files re-read "
+              f"{r['model_reloaded']}, manifest parsed again {r['manifest_reparsed']}, documents "
+              f"whose links were checked again {r['checked']}; Pagefind re-index in the "
+              f"background {r['index_background'] or 0:.1f} s)", flush=True)
+        print(f"  of which reflib's event handlers {r['hooks']:.2f} s, MkDocs and the theme "
+              f"(files, navigation, reading pages, templates, writing) "
+              f"{r['rebuild'] - r['hooks']:.2f} s", flush=True)
+        print(f"  ratio rebuild / plain full build {r['rebuild'] / plain_s:.3f}  (target <= 0.1)",
               flush=True)
-    typical = statistics.median(q["pagefind"][k]["data_bytes"] for k in ("rare", "mid", "two mid"))
-    worst = q["pagefind"]["worst"]["data_bytes"]
-    code = q["pagefind"]["mid"]["code_bytes"]
-    print(f"  one typical query (median of rare, mid, two mid) loads {typical / 1024:.0f} KB data "
-          f"+ {code / 1024:.0f} KB code (cached after the first search)  (target: data "
-          f"< 300 KB); worst case {worst / 1024:.0f} KB data; lunr index + worker "
-          f"{lunr['data_bytes'] / 1024:.0f} KB ({lunr['data_gzip'] / 1024:.0f} KB gzipped), "
-          f"ratio typical / lunr {typical / max(1, lunr['data_bytes']):.4f}", flush=True)
-    index_json = plain / "site/search/search_index.json"
-    if index_json.is_file():
-        print(f"  lunr search_index.json: {index_json.stat().st_size / 1e6:.1f} MB", flush=True)
 
-    check_s, _, _, crc = measure([sys.executable, "-m", "reflib", "--root", str(lib), "check"], lib)
-    print(f"reflib check: {check_s:.2f} s (exit {crc}); ratio to plain build "
-          f"{check_s / plain_s:.3f}", flush=True)
+        q = query_bytes(lib / "site", plain / "site", queries())
+        lunr = q["lunr"]
+        for kind, r in q["pagefind"].items():
+            print(f"query {kind:7} '{r['query']}' ({r['message'].strip()}): Pagefind data "
+                  f"{r['data_bytes'] / 1024:.0f} KB ({r['data_gzip'] / 1024:.0f} KB gzipped; index "
+                  f"chunks {r['index_bytes'] / 1024:.0f} KB, {r['fragments']} fragments "
+                  f"{r['fragment_bytes'] / 1024:.0f} KB, {r['requests']} requests in all) + code "
+                  f"{r['code_bytes'] / 1024:.0f} KB ({r['code_gzip'] / 1024:.0f} KB gzipped)",
+                  flush=True)
+        typical = statistics.median(q["pagefind"][k]["data_bytes"] for k in ("rare", "mid", "two mid"))
+        worst = q["pagefind"]["worst"]["data_bytes"]
+        code = q["pagefind"]["mid"]["code_bytes"]
+        print(f"  one typical query (median of rare, mid, two mid) loads {typical / 1024:.0f} KB data "
+              f"+ {code / 1024:.0f} KB code (cached after the first search)  (target: data "
+              f"< 300 KB); worst case {worst / 1024:.0f} KB data; lunr index + worker "
+              f"{lunr['data_bytes'] / 1024:.0f} KB ({lunr['data_gzip'] / 1024:.0f} KB gzipped), "
+              f"ratio typical / lunr {typical / max(1, lunr['data_bytes']):.4f}", flush=True)
+        index_json = plain / "site/search/search_index.json"
+        if index_json.is_file():
+            print(f"  lunr search_index.json: {index_json.stat().st_size / 1e6:.1f} MB", flush=True)
+
+    if not builds_only:
+        check_s, _, _, crc = measure([sys.executable, "-m", "reflib", "--root", str(lib), "check"], lib)
+        print(f"reflib check: {check_s:.2f} s (exit {crc}); ratio to plain build "
+              f"{check_s / plain_s:.3f}", flush=True)
     if importlib.util.find_spec("zensical") is not None:
         # last: Zensical writes plain/site over plain Material's
         zen_plain_s, _, zen_plain_all, zprc = measure(
@@ -371,6 +373,9 @@ def main() -> int:
                         help="comma-separated resource counts (default 200,1000)")
     parser.add_argument("--size-kb", type=int, default=100)
     parser.add_argument("--keep", type=Path, help="work in DIR and keep it")
+    parser.add_argument("--builds-only", action="store_true",
+                        help="only the cold builds: plain Material, reflib + MkDocs, plain "
+                             "Zensical, reflib + Zensical")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="reflib-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -380,7 +385,7 @@ def main() -> int:
           f"{os.cpu_count()} CPUs", flush=True)
     try:
         for n in [int(x) for x in args.sizes.split(",") if x.strip()]:
-            run_size(work, n, args.size_kb)
+            run_size(work, n, args.size_kb, args.builds_only)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""``reflib build --engine zensical``: a library Zensical has never seen builds with its
+"""``reflib build``: with ``--engine zensical``, a library Zensical has never seen builds with its
 statuses, evidence links that land on the cited heading, backlinks, badges, index, dashboard,
 exports and search, checked on the written HTML (and beside the MkDocs build of the same
 library)."""
@@ -153,3 +153,52 @@ def test_check_warns_when_zensical_would_build_without_reflib(
     assert "zensical.toml:1:" in out and "reflib build --engine zensical" in out
     # and the MkDocs build agrees (a strict build fails on the same finding)
     assert build(root, SMALLEST_CONFIG).returncode != 0
+
+
+@pytest.mark.parametrize("engine", ["mkdocs", "properdocs"])
+def test_build_is_the_front_door_for_the_mkdocs_engines(tmp_path: Path, engine: str) -> None:
+    if importlib.util.find_spec(engine) is None:
+        pytest.skip(f"{engine} is not installed")
+    root = make_library(tmp_path / "lib")
+    (root / "mkdocs.yml").write_text(SMALLEST_CONFIG, encoding="utf-8")
+    site = tmp_path / "site"
+    assert main(["--root", str(root), "build", "--engine", engine, "--strict",
+                 "-d", str(site)]) == 0
+    page = BeautifulSoup((site / "sources/alpha/index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    assert page.select(".reflib-backlinks")
+    card = root / "refs/resources/alpha.md"
+    card.write_text(card.read_text(encoding="utf-8").replace(
+        "#22-performance-optimization", "#no-such-heading"), encoding="utf-8")
+    assert main(["--root", str(root), "build", "--engine", engine, "--strict",
+                 "-d", str(site)]) == 1
+
+
+def test_search_records_are_sections_and_theme_overrides_are_kept(tmp_path: Path) -> None:
+    """Full texts are cut into section records as with MkDocs; a ``custom_dir`` of the
+    library's configuration (relative to it) still overrides the theme."""
+    root = make_library(tmp_path / "lib")
+    (root / "overrides").mkdir()
+    (root / "overrides/main.html").write_text(
+        '{% extends "base.html" %}\n{% block announce %}OUR-ANNOUNCEMENT{% endblock %}\n',
+        encoding="utf-8")
+    (root / "mkdocs.yml").write_text(SMALLEST_CONFIG.replace(
+        "  name: material\n", "  name: material\n  custom_dir: overrides\n"), encoding="utf-8")
+    site = tmp_path / "site"
+    assert main(["--root", str(root), "build", "--engine", "zensical", "-d", str(site)]) == 0
+    assert "OUR-ANNOUNCEMENT" in (site / "index.html").read_text(encoding="utf-8")
+    settings = json.loads((site / "assets/reflib/search.json").read_text(encoding="utf-8"))
+    assert settings["records"] != "pages"
+    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    records = sum(index["page_count"] for index in entry["languages"].values())
+    marked = [p for p in site.rglob("*.html")
+              if "data-pagefind-body" in p.read_text(encoding="utf-8")]
+    assert records > len(marked) + 3  # the full texts' sections are records of their own
+
+
+def test_docs_dir_must_be_refs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_library(tmp_path / "lib")
+    (root / "mkdocs.yml").write_text(SMALLEST_CONFIG.replace("docs_dir: refs", "docs_dir: docs"),
+                                     encoding="utf-8")
+    assert main(["--root", str(root), "build", "--engine", "zensical"]) == 2
+    assert "docs_dir must be the library's refs/ folder" in capsys.readouterr().err

@@ -1,17 +1,14 @@
 """``reflib serve``: the library's site on a local address while you edit it.
 
 ``--engine mkdocs`` (default, or ``properdocs``) runs that engine's live-reloading server.
-``--engine zensical`` builds the site with Zensical once (see ``reflib build``) and serves the
-built folder on ``--dev-addr``; build again to see edits.
+``--engine zensical`` stages the library for Zensical (see ``reflib build``) and runs Zensical's
+live-reloading server over it, staging again whenever a file of the library changes; search
+and the exports come with ``reflib build``.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import http.server
-import tempfile
 from pathlib import Path
 
 from reflib.cli._util import error
@@ -45,15 +42,11 @@ def run(args: argparse.Namespace) -> int:
     from reflib.engines.zensical import build as zbuild
 
     zbuild.main_log()
-    site = Path(tempfile.mkdtemp(prefix="reflib-site-"))
     try:
-        zbuild.build(args.root, site, config_file=args.config_file)
+        zbuild.serve(args.root, args.dev_addr, config_file=args.config_file)
     except ReflibError as exc:
         error(f"serve: {exc}")
         return 2
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    with http.server.ThreadingHTTPServer((host, int(port)), handler) as server:
-        print(f"serving {site} on http://{host}:{port}/ (Ctrl-C stops)")
-        with contextlib.suppress(KeyboardInterrupt):
-            server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     return 0

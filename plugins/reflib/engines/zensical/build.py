@@ -17,11 +17,15 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import os
+import re
 import shutil
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,35 +95,71 @@ def reflib_options(config: dict[str, Any], where: Path) -> dict[str, Any] | None
     return None
 
 
-def build(root: Path, site_dir: Path | None = None, *, config_file: Path | None = None,
-          strict: bool = False) -> int:
-    """Build the library at ``root`` with Zensical into ``site_dir`` (default: the
-    configuration's ``site_dir``, else ``site``). Returns 0, or 1 when ``strict`` and there
-    were warnings."""
+@dataclass
+class Staged:
+    """A library staged for Zensical (see :func:`stage`)."""
+
+    lsite: LibrarySite
+    config: dict[str, Any]
+    """The library's own site configuration."""
+    config_path: Path
+    """The staged configuration Zensical reads."""
+
+
+def _zensical() -> Any:
     try:
         import zensical
     except ImportError:
         raise ReflibError("the zensical engine needs Zensical: pip install 'reflib[zensical]'"
                           ) from None
-    started = time.perf_counter()
+    return zensical
+
+
+def stage(root: Path, config_file: Path | None = None, *, cache: bool = False,
+          previous: Staged | None = None) -> Staged:
+    """Load and check the library at ``root`` and bring the staging folder up to date with
+    it (a staged file is written only when its content changed, so a server watching the
+    folder re-renders only what changed). ``previous``: the last staging, whose library
+    model is reused for the files that did not change."""
     config_file = config_file or root / "mkdocs.yml"
     config = read_config(config_file)
     options = reflib_options(config, config_file)
     if options is None:
         raise ReflibError("the reflib plugin is not listed under 'plugins'", config_file)
     opts = SiteOptions.from_mapping(options, str(config_file))
-    opts.cache = False
-    site = (site_dir or root / str(config.get("site_dir") or "site")).resolve()
-    lsite = LibrarySite(root, opts, log)
+    opts.cache = cache
+    if previous is not None:
+        lsite = previous.lsite
+        lsite.options, lsite.warnings = opts, []
+    else:
+        lsite = LibrarySite(root, opts, log)
     lsite.refresh()
-    stage = root / STAGE_DIR
-    shutil.rmtree(stage, ignore_errors=True)
-    docs = stage / "docs"
-    uris = _stage(lsite, root / str(config.get("docs_dir") or paths.REFS_DIR), docs)
-    staged_config = _staged_config(config, root, docs, lsite, uris)
-    config_path = stage / "mkdocs.yml"
-    atomic_write(config_path, yaml.safe_dump(staged_config, sort_keys=False,
-                                             allow_unicode=True))
+    docs_src = (config_file.parent / str(config.get("docs_dir") or "docs")).resolve()
+    if docs_src != (root / paths.REFS_DIR).resolve():
+        raise ReflibError(f"docs_dir must be the library's refs/ folder "
+                          f"({root / paths.REFS_DIR}), not {docs_src}", config_file)
+    folder = root / STAGE_DIR
+    docs = folder / "docs"
+    plan, pages = _plan(lsite, docs_src)
+    _sync(docs, plan)
+    staged_config = _staged_config(config, config_file.parent, docs, lsite, pages)
+    config_path = folder / "mkdocs.yml"
+    text = yaml.safe_dump(staged_config, sort_keys=False, allow_unicode=True)
+    if not config_path.is_file() or config_path.read_text(encoding="utf-8") != text:
+        atomic_write(config_path, text)
+    return Staged(lsite, config, config_path)
+
+
+def build(root: Path, site_dir: Path | None = None, *, config_file: Path | None = None,
+          strict: bool = False) -> int:
+    """Build the library at ``root`` with Zensical into ``site_dir`` (default: the
+    configuration's ``site_dir``, else ``site``). Returns 0, or 1 when ``strict`` and there
+    were warnings."""
+    zensical = _zensical()
+    started = time.perf_counter()
+    staged = stage(root, config_file)
+    lsite, config, config_path = staged.lsite, staged.config, staged.config_path
+    site = (site_dir or root / str(config.get("site_dir") or "site")).resolve()
     mdext.ACTIVE.append(lsite)
     try:
         zensical.build(str(config_path), {"clean": True, "strict": False})
@@ -130,11 +170,11 @@ def build(root: Path, site_dir: Path | None = None, *, config_file: Path | None 
     # Zensical writes only inside its project folder: the site is moved into place
     shutil.rmtree(site, ignore_errors=True)
     site.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(stage / "site"), str(site))
-    if opts.exports:
+    shutil.move(str(config_path.parent / "site"), str(site))
+    if lsite.options.exports:
         lsite.write_exports(site, str(config.get("site_name") or ""),
                             str(config.get("site_url") or "") or None)
-    if opts.search == "pagefind":
+    if lsite.options.search == "pagefind":
         _index(lsite, site)
     seconds = time.perf_counter() - started
     n = len(lsite.warnings)
@@ -142,8 +182,42 @@ def build(root: Path, site_dir: Path | None = None, *, config_file: Path | None 
     return 1 if strict and n else 0
 
 
-def _stage(lsite: LibrarySite, docs_src: Path, docs: Path) -> list[str]:
-    """Write the site's sources into ``docs``; the staged page sources (site uris)."""
+def serve(root: Path, dev_addr: str, *, config_file: Path | None = None,
+          poll: float = 1.0) -> None:
+    """Zensical's live-reloading server over the staged library, staged again whenever a
+    file of the library changes (checked every ``poll`` seconds). Search (Pagefind, built
+    after the pages) and the exports are not served here: ``reflib build`` makes them."""
+    zensical = _zensical()
+    staged = stage(root, config_file, cache=True)
+    mdext.ACTIVE.append(staged.lsite)
+    stop = threading.Event()
+
+    def watch() -> None:
+        nonlocal staged
+        seen = staged.lsite.signature()
+        while not stop.wait(poll):
+            now = staged.lsite.signature()
+            if now == seen:
+                continue
+            seen = now
+            try:
+                staged = stage(root, config_file, cache=True, previous=staged)
+            except ReflibError as exc:
+                log.warning(f"reflib: {exc}")
+
+    watcher = threading.Thread(target=watch, name="reflib-watch", daemon=True)
+    watcher.start()
+    try:
+        zensical.serve(str(staged.config_path), {"dev_addr": dev_addr, "open": False,
+                                                 "strict": False})
+    finally:
+        stop.set()
+        mdext.ACTIVE.remove(staged.lsite)
+
+
+def _plan(lsite: LibrarySite, docs_src: Path) -> tuple[dict[str, str | Path], list[str]]:
+    """What the staging folder holds: site uri -> the staged text of a page, or the file to
+    link; and the page uris."""
     assert lsite.built is not None
     authored: dict[str, str] = {}
     for folder, dirnames, names in os.walk(docs_src):
@@ -153,34 +227,64 @@ def _stage(lsite: LibrarySite, docs_src: Path, docs: Path) -> list[str]:
             authored[full.relative_to(docs_src).as_posix()] = str(full)
     for uri in lsite.unpublished(authored):
         authored.pop(uri, None)
-    lsite.generated = set()
-    pages: list[str] = []
     planned = lsite.planned(lambda uri: uri in authored)
-    for item in planned:
-        lsite.generated.add(item.uri)
+    lsite.generated = {item.uri for item in planned}
+    plan: dict[str, str | Path] = {}
+    pages: list[str] = []
     for uri, src in authored.items():
         if uri.endswith(".md"):
-            _write_page(lsite, docs / uri, uri, Path(src).read_text(encoding="utf-8"), True)
+            plan[uri] = _page_text(lsite, uri, Path(src).read_text(encoding="utf-8"), True)
             pages.append(uri)
         else:
-            _link_or_copy(Path(src), docs / uri)
+            plan[uri] = Path(src)
     for item in planned:
         if item.raw:
             assert item.abs_src is not None
-            _link_or_copy(Path(item.abs_src), docs / item.uri)
+            plan[item.uri] = Path(item.abs_src)
         elif item.content is not None:
-            _write_page(lsite, docs / item.uri, item.uri, item.content, False)
+            plan[item.uri] = _page_text(lsite, item.uri, item.content, False)
             pages.append(item.uri)
         else:
             assert item.abs_src is not None
-            _write_page(lsite, docs / item.uri, item.uri,
-                        Path(item.abs_src).read_text(encoding="utf-8"), False)
+            plan[item.uri] = _page_text(lsite, item.uri,
+                                        Path(item.abs_src).read_text(encoding="utf-8"), False)
     for asset in (*sitebuild.ASSETS, *sitebuild.SEARCH_ASSETS):
-        _link_or_copy(ASSETS_DIR / asset, docs / ASSET_URI / asset)
-    return pages
+        plan[f"{ASSET_URI}/{asset}"] = ASSETS_DIR / asset
+    return plan, pages
 
 
-def _write_page(lsite: LibrarySite, target: Path, uri: str, text: str, authored: bool) -> None:
+def _sync(docs: Path, plan: dict[str, str | Path]) -> None:
+    """Make ``docs`` hold exactly ``plan``, touching only what differs."""
+    for uri, what in plan.items():
+        target = docs / uri
+        if isinstance(what, str):
+            data = what.encode("utf-8")
+            try:
+                if target.read_bytes() == data:
+                    continue
+            except OSError:
+                pass
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        else:
+            try:
+                if os.path.samefile(what, target):
+                    continue
+            except OSError:
+                pass
+            target.unlink(missing_ok=True)
+            _link_or_copy(what, target)
+    if docs.is_dir():
+        for folder, _dirs, names in os.walk(docs, topdown=False):
+            for name in names:
+                path = Path(folder) / name
+                if path.relative_to(docs).as_posix() not in plan:
+                    path.unlink()
+            if folder != str(docs) and not os.listdir(folder):
+                os.rmdir(folder)
+
+
+def _page_text(lsite: LibrarySite, uri: str, text: str, authored: bool) -> str:
     """One page as the MkDocs plugin would hand it to Python-Markdown, behind its marker."""
     assert lsite.built is not None
     rel = lsite.library_rel(uri, authored)
@@ -196,8 +300,7 @@ def _write_page(lsite: LibrarySite, target: Path, uri: str, text: str, authored:
     if rel is not None:
         body = lsite.markdown(uri, rel, body, [])
     head = frontmatter.render(meta, "") if meta else ""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(head + mdext.marker(uri, rel, fulltext) + body, encoding="utf-8")
+    return head + mdext.marker(uri, rel, fulltext) + body
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -208,9 +311,14 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def _staged_config(config: dict[str, Any], root: Path, docs: Path, lsite: LibrarySite,
+def _staged_config(config: dict[str, Any], base: Path, docs: Path, lsite: LibrarySite,
                    pages: list[str]) -> dict[str, Any]:
+    """The library's configuration for the staged sources: paths made absolute (``base``: the
+    folder of the library's configuration), the plugin replaced by reflib's extension."""
     out = {k: v for k, v in config.items() if k not in ("plugins", "docs_dir", "site_dir")}
+    theme = out.get("theme")
+    if isinstance(theme, dict) and isinstance(theme.get("custom_dir"), str):
+        out["theme"] = {**theme, "custom_dir": str((base / theme["custom_dir"]).resolve())}
     plugins = [p for p in config.get("plugins") or ()
                if p != "reflib" and not (isinstance(p, dict) and "reflib" in p)]
     plugins = [p for p in plugins if p not in ("search", "material/search") and not (
@@ -263,25 +371,41 @@ def _index(lsite: LibrarySite, site: Path) -> None:
     search.choose_depth(lsite.built.lib, len(written), lsite.options.search_sections,
                         lsite.options.search_records)
     search.begin(None)
-    for html in written:
-        text = html.read_text(encoding="utf-8", errors="replace")
+    for page in written:
+        text = page.read_text(encoding="utf-8", errors="replace")
         content = _article(text)
         if content is None or not pf.is_marked(content):
             continue
-        dest = html.relative_to(site).as_posix()
-        url = "/" + (dest[:-len("index.html")] if dest.endswith("index.html") else dest)
-        search.add(dest, text, content, url, "", None)
+        dest = page.relative_to(site).as_posix()
+        url = dest[:-len("index.html")] if dest.endswith("index.html") else dest  # page.url
+        search.add(dest, text, content, url, _title(content), None)
     search.write_settings(site)
     search.finish(site, None, None)
 
 
+_DIV = re.compile(r"<(/?)div\b", re.IGNORECASE)
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_HEADERLINK = re.compile(r'<a\b[^>]*class="headerlink"[^>]*>.*?</a>', re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _title(content: str) -> str:
+    """The page's title as its first ``h1`` says it (what a search result shows)."""
+    m = _H1.search(content)
+    return html.unescape(_TAG.sub("", _HEADERLINK.sub("", m.group(1)))).strip() if m else ""
+
+
 def _article(page: str) -> str | None:
-    """The marked content in a written page (from the extension's wrapper to its end)."""
+    """The marked content in a written page: the extension's wrapper element, whole."""
     start = page.find(pf.BODY_START)
     if start < 0:
         return None
-    end = page.find("</article>", start)
-    return page[start:end if end > 0 else len(page)]
+    depth = 0
+    for tag in _DIV.finditer(page, start):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return page[start:page.index(">", tag.end()) + 1]
+    return None
 
 
 def main_log() -> None:
