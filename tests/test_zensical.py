@@ -202,3 +202,32 @@ def test_docs_dir_must_be_refs(tmp_path: Path, capsys: pytest.CaptureFixture[str
                                      encoding="utf-8")
     assert main(["--root", str(root), "build", "--engine", "zensical"]) == 2
     assert "docs_dir must be the library's refs/ folder" in capsys.readouterr().err
+
+
+def test_no_script_from_the_library_runs_in_the_zensical_site(tmp_path: Path) -> None:
+    """The same hostile card, full text and topic as the MkDocs test: nothing of them runs."""
+    from test_site import INJECTION
+
+    root = make_library(tmp_path / "lib")
+    (root / "mkdocs.yml").write_text(SMALLEST_CONFIG, encoding="utf-8")
+    card = root / "refs/resources/alpha.md"
+    card.write_text(card.read_text(encoding="utf-8") + INJECTION, encoding="utf-8")
+    full = root / "sources/alpha/full.md"
+    text = full.read_text(encoding="utf-8").replace(
+        'title: "Alpha: a paper"', "title: '<img src=x onerror=alert(1)>'")
+    text = text.replace("---\n# Alpha", "description: '\"><script>alert(2)</script>'\n---\n# Alpha")
+    full.write_text(text + INJECTION + "\n## Heading <img src=x onerror=alert('h')>\n",
+                    encoding="utf-8")
+    site = tmp_path / "site"
+    assert main(["--root", str(root), "build", "--engine", "zensical", "-d", str(site)]) == 0
+    for page in ("resources/alpha/index.html", "sources/alpha/index.html", "index.html"):
+        text = (site / page).read_text(encoding="utf-8")
+        soup = BeautifulSoup(text, "html.parser")
+        for el in soup.find_all(True):
+            for name, value in el.attrs.items():
+                assert not name.lower().startswith("on"), (page, el)
+                values = value if isinstance(value, list) else [value]
+                assert not any("javascript:" in str(v).lower() for v in values), (page, el)
+        for script in soup.find_all("script"):
+            assert "alert" not in script.get_text(), page
+        assert "<script>alert" not in text and "<img src=x onerror" not in text, page
