@@ -231,3 +231,15 @@ def test_no_script_from_the_library_runs_in_the_zensical_site(tmp_path: Path) ->
         for script in soup.find_all("script"):
             assert "alert" not in script.get_text(), page
         assert "<script>alert" not in text and "<img src=x onerror" not in text, page
+
+
+def test_without_zensical_the_error_says_what_to_install(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    root = make_library(tmp_path / "lib")
+    (root / "mkdocs.yml").write_text(SMALLEST_CONFIG, encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "zensical", None)  # import zensical raises ImportError
+    assert main(["--root", str(root), "build", "--engine", "zensical"]) == 2
+    assert "pip install 'reflib[zensical]'" in capsys.readouterr().err
