@@ -54,3 +54,18 @@ def build(root: Path, config: str = SMALLEST_CONFIG, strict: bool = True,
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     return Build(root, proc.returncode, proc.stdout + proc.stderr)
+
+
+def assert_nothing_runs(text: str, page: str) -> None:
+    """No event handler, ``javascript:`` URL or script of the library's content in the
+    written page ``text`` (the theme's own scripts carry no ``alert``)."""
+    soup = BeautifulSoup(text, "html.parser")
+    for el in soup.find_all(True):
+        for name, value in el.attrs.items():
+            assert not name.lower().startswith("on"), (page, el)
+            values = value if isinstance(value, list) else [value]
+            assert not any("javascript:" in str(v).lower() for v in values), (page, el)
+    for script in soup.find_all("script"):
+        assert "alert" not in script.get_text(), page
+    assert "<script>alert" not in text and "<img src=x onerror" not in text, page
+
