@@ -212,6 +212,17 @@ def section_depth(levels: Iterable[int], pages: int, budget: int) -> int:
     return depth
 
 
+def heading_text(markup: str) -> str:
+    """A rendered heading's text: tags and the permalink removed, entities decoded."""
+    return html.unescape(_MARKUP.sub("", _HEADERLINK.sub("", markup))).strip()
+
+
+def page_title(content: str) -> str:
+    """The text of the first ``h1`` of rendered content ("" when it has none)."""
+    m = _H1.search(content)
+    return heading_text(m.group(0)) if m else ""
+
+
 def split_sections(fragment: str, depth: int = 6) -> list[tuple[str, str, str]]:
     """``fragment`` cut before each top-level heading from ``h2`` (the ``h1`` is the page's
     title) to ``h<depth>`` that has an id: ``(anchor, heading text, html)`` per part, the
@@ -232,7 +243,7 @@ def split_sections(fragment: str, depth: int = 6) -> list[tuple[str, str, str]]:
             continue
         parts.append((anchor, title, fragment[start:match.start()]))
         start, anchor = match.start(), match.group(2)
-        title = html.unescape(_MARKUP.sub("", _HEADERLINK.sub("", match.group(3)))).strip()
+        title = heading_text(match.group(3))
     parts.append((anchor, title, fragment[start:]))
     return parts
 

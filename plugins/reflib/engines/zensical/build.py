@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import re
@@ -378,21 +377,12 @@ def _index(lsite: LibrarySite, site: Path) -> None:
             continue
         dest = page.relative_to(site).as_posix()
         url = dest[:-len("index.html")] if dest.endswith("index.html") else dest  # page.url
-        search.add(dest, text, content, url, _title(content), None)
+        search.add(dest, text, content, url, pf.page_title(content), None)
     search.write_settings(site)
     search.finish(site, None, None)
 
 
 _DIV = re.compile(r"<(/?)div\b", re.IGNORECASE)
-_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
-_HEADERLINK = re.compile(r'<a\b[^>]*class="headerlink"[^>]*>.*?</a>', re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-
-
-def _title(content: str) -> str:
-    """The page's title as its first ``h1`` says it (what a search result shows)."""
-    m = _H1.search(content)
-    return html.unescape(_TAG.sub("", _HEADERLINK.sub("", m.group(1)))).strip() if m else ""
 
 
 def _article(page: str) -> str | None:
